@@ -1,0 +1,91 @@
+import { X509Certificate, createHash } from 'node:crypto';
+import { AsnConvert } from '@peculiar/asn1-schema';
+import { Certificate } from '@peculiar/asn1-x509';
+import { CertificateMalformedError } from '../errors.js';
+import { decodePemCertificates, encodePemCertificate } from './pem.js';
+
+/** What callers may hand in for a certificate: PEM text, DER bytes, or a parsed value. */
+export type CertificateInput = string | Uint8Array | X509Certificate | ClientCertificate;
+
+/**
+ * One X.509 certificate, parsed once. The DER bytes are the identity; every derived view
+ * (Node's `X509Certificate`, the ASN.1 tree, thumbprints) is computed on first use and kept,
+ * so a certificate that travels from intake to hooks to token binding is decoded a single time.
+ */
+export class ClientCertificate {
+  /** The DER encoding, exactly as presented. */
+  readonly der: Buffer;
+  #x509: X509Certificate | undefined;
+  #asn1: Certificate | undefined;
+  #thumbprint: string | undefined;
+
+  private constructor(der: Buffer, x509?: X509Certificate) {
+    this.der = der;
+    this.#x509 = x509;
+  }
+
+  /**
+   * Parses one certificate. PEM must hold exactly one CERTIFICATE block and nothing else.
+   * @throws {CertificateMalformedError} when the input is not a single well-formed certificate.
+   */
+  static from(input: CertificateInput): ClientCertificate {
+    if (input instanceof ClientCertificate) return input;
+    if (input instanceof X509Certificate) return new ClientCertificate(input.raw, input);
+    let der: Buffer;
+    if (typeof input === 'string') {
+      const blocks = decodePemCertificates(input);
+      if (blocks.length !== 1) {
+        throw new CertificateMalformedError(`expected exactly one certificate, found ${blocks.length}`);
+      }
+      der = blocks[0]!;
+    } else {
+      der = Buffer.from(input.buffer, input.byteOffset, input.byteLength);
+    }
+    const certificate = new ClientCertificate(der);
+    certificate.x509; // parse eagerly so malformed bytes fail here, not deep inside a hook
+    return certificate;
+  }
+
+  /** Parses a PEM bundle (or a list of inputs) into certificates, in order. */
+  static list(input: string | readonly CertificateInput[]): ClientCertificate[] {
+    if (typeof input === 'string') {
+      return decodePemCertificates(input).map((der) => ClientCertificate.from(der));
+    }
+    return input.map((item) => ClientCertificate.from(item));
+  }
+
+  /** Node's view of the certificate (signature checks, public key, dates). */
+  get x509(): X509Certificate {
+    if (this.#x509 === undefined) {
+      try {
+        this.#x509 = new X509Certificate(this.der);
+      } catch (cause) {
+        throw new CertificateMalformedError('the bytes are not a DER-encoded X.509 certificate', { cause });
+      }
+    }
+    return this.#x509;
+  }
+
+  /** The ASN.1 structure, for extensions Node does not expose. */
+  get asn1(): Certificate {
+    if (this.#asn1 === undefined) {
+      try {
+        this.#asn1 = AsnConvert.parse(this.der, Certificate);
+      } catch (cause) {
+        throw new CertificateMalformedError('the certificate ASN.1 structure could not be decoded', { cause });
+      }
+    }
+    return this.#asn1;
+  }
+
+  /** RFC 8705 section 3.1 `x5t#S256`: base64url SHA-256 of the DER certificate. */
+  get thumbprint(): string {
+    this.#thumbprint ??= createHash('sha256').update(this.der).digest('base64url');
+    return this.#thumbprint;
+  }
+
+  /** PEM text of the certificate. */
+  toPEM(): string {
+    return encodePemCertificate(this.der);
+  }
+}
