@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import type { ClientCertificate } from '../certificate/certificate.js';
-import type { MtlsError } from '../errors.js';
+import { HeaderMalformedError, MtlsError } from '../errors.js';
 
 /** A certificate as it arrived on one request: the leaf, and whatever chain came with it. */
 export interface PresentedCertificate {
@@ -32,4 +32,29 @@ export interface CertificateSource {
   read(req: IncomingMessage): IntakeResult | Promise<IntakeResult>;
 }
 
-export const NONE: IntakeResult = Object.freeze({ kind: 'none' });
+export const NONE: IntakeResult = Object.freeze({ kind: 'none' } as const);
+
+/**
+ * Reads a request through one source or a list tried in order. The first source that finds
+ * anything (a certificate or a refusal) decides, so a socket certificate and a header are never
+ * mixed on one request. A source that throws is reported as a refusal, never as a crash.
+ */
+export async function readCertificate(
+  sources: CertificateSource | readonly CertificateSource[],
+  req: IncomingMessage,
+): Promise<IntakeResult> {
+  for (const source of Array.isArray(sources) ? sources : [sources as CertificateSource]) {
+    let result: IntakeResult;
+    try {
+      result = await source.read(req);
+    } catch (cause) {
+      if (cause instanceof MtlsError) return { kind: 'refused', error: cause };
+      return {
+        kind: 'refused',
+        error: new HeaderMalformedError(`certificate source "${source.name}" failed to read the request`, { cause }),
+      };
+    }
+    if (result.kind !== 'none') return result;
+  }
+  return NONE;
+}
