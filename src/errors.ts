@@ -41,6 +41,8 @@ export type MtlsErrorCode =
   | 'ERR_MTLS_TOKEN_INVALID'
   | 'ERR_MTLS_INSUFFICIENT_SCOPE'
   | 'ERR_MTLS_TOKEN_UNVERIFIABLE'
+  | 'ERR_MTLS_TOKEN_MISSING'
+  | 'ERR_MTLS_AUTHORIZATION_MALFORMED'
   // storage
   | 'ERR_MTLS_STORE_UNAVAILABLE'
   | 'ERR_MTLS_STORE_CORRUPT'
@@ -175,6 +177,20 @@ export class InsufficientScopeError extends MtlsError {
 export class TokenUnverifiableError extends MtlsError {
   constructor(message: string, options?: { cause?: unknown }) {
     super('ERR_MTLS_TOKEN_UNVERIFIABLE', message, options);
+  }
+}
+
+/** The request carried no Bearer access token (RFC 6750 section 3.1: 401 without an error code). */
+export class TokenMissingError extends MtlsError {
+  constructor(message = 'the request carries no bearer access token') {
+    super('ERR_MTLS_TOKEN_MISSING', message);
+  }
+}
+
+/** An `Authorization: Bearer` header that is not valid RFC 6750 section 2.1 syntax (400 invalid_request). */
+export class AuthorizationMalformedError extends MtlsError {
+  constructor(message: string) {
+    super('ERR_MTLS_AUTHORIZATION_MALFORMED', message);
   }
 }
 
