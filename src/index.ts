@@ -1,0 +1,4 @@
+export * from './plugin/index.js';
+export * from './certificate/index.js';
+export * from './intake/index.js';
+export * from './errors.js';

@@ -1,0 +1,108 @@
+import { isIP } from 'node:net';
+import { errors } from 'oidc-provider';
+import { parseDistinguishedName } from '../certificate/subject.js';
+import { ConfigurationError } from '../errors.js';
+import { ANCHOR_PINS, certificateAuthorized, certificateSubjectMatches, getCertificate } from './hooks.js';
+import type { ResolvedOptions } from './options.js';
+
+/** The host's default `clientAuthMethods` (oidc-provider 9), used when the config sets none. */
+const HOST_DEFAULT_AUTH_METHODS = ['client_secret_basic', 'client_secret_jwt', 'client_secret_post', 'private_key_jwt', 'none'];
+const HOOKS = { getCertificate, certificateAuthorized, certificateSubjectMatches } as const;
+const PIN = /^[A-Za-z0-9_-]{43}$/;
+
+type Validator = (ctx: unknown, key: string, value: unknown, metadata: Record<string, unknown>) => void;
+
+/** The parts of an oidc-provider configuration this package reads or extends. */
+export interface ProviderConfiguration {
+  clientAuthMethods?: string[];
+  extraClientMetadata?: { properties?: string[]; validator?: Validator };
+  features?: { mTLS?: Record<string, unknown> } & Record<string, unknown>;
+  [key: string]: unknown;
+}
+
+function featureFlag(user: Record<string, unknown>, name: string, ours: boolean): boolean {
+  const value = user[name];
+  if (value === undefined) return ours;
+  if (value === true && !ours) {
+    throw new ConfigurationError(`features.mTLS.${name} is true in the provider configuration but ${name} is false in createMtls() options; set it in one place`);
+  }
+  return value === true;
+}
+
+function invalid(message: string): never {
+  throw new errors.InvalidClientMetadata(message);
+}
+
+/**
+ * Refuses registrations the hooks could never match, at registration time and with the reason,
+ * instead of a failed token request later.
+ */
+function validateMetadata(key: string, value: unknown, metadata: Record<string, unknown>): void {
+  if (key !== ANCHOR_PINS) return;
+  if (value !== undefined && (!Array.isArray(value) || value.length === 0 || !value.every((pin) => typeof pin === 'string' && PIN.test(pin)))) {
+    invalid(`${ANCHOR_PINS} must be a non-empty array of base64url SHA-256 hashes of trust anchor SubjectPublicKeyInfo`);
+  }
+  const dn = metadata.tls_client_auth_subject_dn;
+  if (typeof dn === 'string') {
+    try {
+      parseDistinguishedName(dn);
+    } catch (error) {
+      invalid(`tls_client_auth_subject_dn is not a valid RFC 4514 distinguished name: ${(error as Error).message}`);
+    }
+  }
+  const ip = metadata.tls_client_auth_san_ip;
+  if (typeof ip === 'string' && isIP(ip) === 0) {
+    invalid('tls_client_auth_san_ip must be an IPv4 or IPv6 address');
+  }
+}
+
+/**
+ * Returns a new provider configuration with RFC 8705 enabled: `features.mTLS` with this package's
+ * hooks, the certificate auth methods added to `clientAuthMethods`, and the client metadata this
+ * package understands. Everything else the user set is kept; the user's object is not modified.
+ */
+export function configureProvider<C extends ProviderConfiguration>(config: C, options: ResolvedOptions): C {
+  if (config === null || typeof config !== 'object') {
+    throw new ConfigurationError('configure() takes the oidc-provider configuration object');
+  }
+  const userMtls = config.features?.mTLS ?? {};
+  for (const hook of Object.keys(HOOKS)) {
+    if (userMtls[hook] !== undefined) {
+      throw new ConfigurationError(`features.mTLS.${hook} is provided by oidc-provider-mtls; remove it from the provider configuration`);
+    }
+  }
+  if (userMtls.enabled === false) {
+    throw new ConfigurationError('features.mTLS.enabled is false in the provider configuration; remove it to let oidc-provider-mtls enable mTLS');
+  }
+  const mTLS = {
+    ...userMtls,
+    enabled: true,
+    tlsClientAuth: featureFlag(userMtls, 'tlsClientAuth', options.tlsClientAuth),
+    selfSignedTlsClientAuth: featureFlag(userMtls, 'selfSignedTlsClientAuth', options.selfSignedTlsClientAuth),
+    certificateBoundAccessTokens: featureFlag(userMtls, 'certificateBoundAccessTokens', options.certificateBoundAccessTokens),
+    ...HOOKS,
+  };
+
+  const clientAuthMethods = [...(config.clientAuthMethods ?? HOST_DEFAULT_AUTH_METHODS)];
+  if (mTLS.tlsClientAuth && !clientAuthMethods.includes('tls_client_auth')) clientAuthMethods.push('tls_client_auth');
+  if (mTLS.selfSignedTlsClientAuth && !clientAuthMethods.includes('self_signed_tls_client_auth')) clientAuthMethods.push('self_signed_tls_client_auth');
+
+  const userExtra = config.extraClientMetadata ?? {};
+  const userProperties = userExtra.properties ?? [];
+  const userValidator = userExtra.validator;
+  const extraClientMetadata = {
+    ...userExtra,
+    properties: userProperties.includes(ANCHOR_PINS) ? [...userProperties] : [...userProperties, ANCHOR_PINS],
+    validator(ctx: unknown, key: string, value: unknown, metadata: Record<string, unknown>) {
+      validateMetadata(key, value, metadata);
+      if (userValidator && userProperties.includes(key)) userValidator(ctx, key, value, metadata);
+    },
+  };
+
+  return {
+    ...config,
+    clientAuthMethods,
+    extraClientMetadata,
+    features: { ...config.features, mTLS },
+  };
+}

@@ -1,0 +1,32 @@
+import type { IncomingMessage } from 'node:http';
+import type { EventEmitterLike } from './events.js';
+
+/**
+ * The parts of oidc-provider's Koa context this package reads. Declared structurally so the
+ * package's types do not require the host's type definitions.
+ */
+export interface HostContext {
+  readonly req: IncomingMessage;
+  /** The Koa application, i.e. the provider itself. */
+  readonly app: EventEmitterLike;
+  status: number;
+  body: unknown;
+  /** Set by the host's routing; absent before it runs and on requests it does not route. */
+  readonly oidc: {
+    readonly route: string;
+    readonly provider: EventEmitterLike;
+    readonly client?: HostClient;
+  };
+}
+
+export interface HostClient {
+  readonly clientId: string;
+  readonly clientAuthMethod: string;
+  metadata(): Record<string, unknown>;
+  readonly asymmetricKeyStore?: Iterable<Record<string, unknown>>;
+}
+
+/** The provider instance, as far as `attach` needs it. */
+export interface ProviderLike extends EventEmitterLike {
+  use(middleware: (ctx: never, next: () => Promise<unknown>) => Promise<unknown> | unknown): unknown;
+}

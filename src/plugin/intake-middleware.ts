@@ -1,0 +1,64 @@
+import type { CertificateValidator } from '../certificate/validator.js';
+import { CertificateUnregisteredError } from '../errors.js';
+import { readCertificate } from '../intake/source.js';
+import { extendDiscovery } from './discovery.js';
+import { emitRefusal } from './events.js';
+import type { HostContext } from './host.js';
+import type { ResolvedOptions } from './options.js';
+import { getRequestState, setRequestState, type RequestCertificateState } from './request-state.js';
+
+/**
+ * The asynchronous half of the plugin, installed with `provider.use`: finds the certificate,
+ * parses it once, validates it once (cached across requests by the validator), and stores the
+ * result for the synchronous hooks. Afterwards it completes the host's responses where the host
+ * has no hook of its own (discovery additions, the reason for a self-signed refusal).
+ */
+export function createIntakeMiddleware(options: ResolvedOptions, validator: CertificateValidator | undefined) {
+  return async function mtlsIntake(ctx: HostContext, next: () => Promise<unknown>): Promise<void> {
+    const result = await readCertificate(options.sources, ctx.req);
+    let state: RequestCertificateState = {};
+    if (result.kind === 'refused') {
+      // ctx.oidc does not exist yet (routing has not run): ctx.app is the provider.
+      emitRefusal(ctx.app, ctx, result.error);
+      state = { refusal: result.error };
+    } else if (result.kind === 'certificate') {
+      const { certificate } = result;
+      const verdict = validator === undefined
+        ? undefined
+        : await validator.verify(certificate.leaf, certificate.chain).catch((cause: unknown) => ({
+          valid: false as const,
+          code: 'ERR_MTLS_CHAIN_UNTRUSTED' as const,
+          message: `the client certificate could not be verified (${cause instanceof Error ? cause.message : String(cause)})`,
+        }));
+      state = verdict === undefined ? { certificate } : { certificate, verdict };
+    }
+    setRequestState(ctx.req, state);
+
+    await next();
+
+    if (ctx.oidc === undefined || ctx.body === null || typeof ctx.body !== 'object') return;
+    if (ctx.oidc.route === 'discovery' && ctx.status === 200) {
+      extendDiscovery(ctx.body as Record<string, unknown>, options.mtlsOrigin);
+    } else if (ctx.status === 401) {
+      explainSelfSignedRefusal(ctx);
+    }
+  };
+}
+
+/**
+ * The host compares a self-signed certificate with the client's JWKS itself and answers a generic
+ * `invalid_client`. When that comparison is what failed, say so, with our code and event.
+ */
+function explainSelfSignedRefusal(ctx: HostContext): void {
+  const { client } = ctx.oidc;
+  const body = ctx.body as Record<string, unknown>;
+  const leaf = getRequestState(ctx.req)?.certificate?.leaf;
+  if (body.error !== 'invalid_client' || client?.clientAuthMethod !== 'self_signed_tls_client_auth' || leaf === undefined) return;
+  const registered = [...(client.asymmetricKeyStore ?? [])].some((key) => key['x5t#S256'] === leaf.thumbprint);
+  if (registered) return;
+  const error = new CertificateUnregisteredError(
+    'the client certificate is not registered in the client\'s jwks (x5c) or jwks_uri',
+  );
+  body.error_description = error.message;
+  emitRefusal(ctx.oidc.provider, ctx, error);
+}

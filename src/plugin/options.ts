@@ -1,0 +1,102 @@
+import type { CertificateValidatorOptions } from '../certificate/validator.js';
+import type { CertificateSource } from '../intake/source.js';
+import { socketSource } from '../intake/socket.js';
+import { ConfigurationError } from '../errors.js';
+
+/**
+ * Options of {@link createMtls}. Validation options (`trustAnchors`, `revocation`,
+ * `clockTolerance`, ...) are those of the certificate validator and are passed to it unchanged.
+ */
+export interface MtlsOptions extends Partial<CertificateValidatorOptions> {
+  /**
+   * Where client certificates come from: the TLS socket, a proxy header source, or a list tried in
+   * order (the first that finds anything decides).
+   * @default socketSource()
+   */
+  certificateSource?: CertificateSource | readonly CertificateSource[];
+  /**
+   * Enable `tls_client_auth` (RFC 8705 section 2.1, PKI). Needs `trustAnchors`.
+   * @default true
+   */
+  tlsClientAuth?: boolean;
+  /**
+   * Enable `self_signed_tls_client_auth` (RFC 8705 section 2.2, certificate registered in `jwks`).
+   * @default true
+   */
+  selfSignedTlsClientAuth?: boolean;
+  /**
+   * Enable certificate-bound access tokens (RFC 8705 section 3) for clients registered with
+   * `tls_client_certificate_bound_access_tokens: true`.
+   * @default true
+   */
+  certificateBoundAccessTokens?: boolean;
+  /**
+   * Origin of the listener that asks for client certificates, e.g. `https://mtls.example.com`.
+   * When set, discovery advertises `mtls_endpoint_aliases` (RFC 8705 section 5) on that origin.
+   * @default undefined (no aliases; the main origin must then request certificates itself)
+   */
+  mtlsOrigin?: string;
+}
+
+/** Options after validation: every default applied, frozen. */
+export interface ResolvedOptions {
+  readonly sources: readonly CertificateSource[];
+  readonly tlsClientAuth: boolean;
+  readonly selfSignedTlsClientAuth: boolean;
+  readonly certificateBoundAccessTokens: boolean;
+  readonly mtlsOrigin: string | undefined;
+  readonly validation: CertificateValidatorOptions | undefined;
+}
+
+function flag(options: MtlsOptions, name: 'tlsClientAuth' | 'selfSignedTlsClientAuth' | 'certificateBoundAccessTokens'): boolean {
+  const value = options[name];
+  if (value === undefined) return true;
+  if (typeof value !== 'boolean') throw new ConfigurationError(`${name} must be a boolean`);
+  return value;
+}
+
+function resolveOrigin(value: unknown): string | undefined {
+  if (value === undefined) return undefined;
+  let url: URL;
+  try {
+    url = new URL(String(value));
+  } catch {
+    throw new ConfigurationError('mtlsOrigin must be an absolute https URL origin, e.g. https://mtls.example.com');
+  }
+  if (typeof value !== 'string' || url.protocol !== 'https:' || url.origin !== value.replace(/\/$/, '')) {
+    throw new ConfigurationError('mtlsOrigin must be an https origin with no path, query or fragment, e.g. https://mtls.example.com');
+  }
+  return url.origin;
+}
+
+function resolveSources(value: MtlsOptions['certificateSource']): readonly CertificateSource[] {
+  if (value === undefined) return [socketSource()];
+  const list = Array.isArray(value) ? value : [value];
+  if (list.length === 0 || !list.every((source) => typeof source?.read === 'function' && typeof source.name === 'string')) {
+    throw new ConfigurationError('certificateSource must be a certificate source (e.g. socketSource()) or a non-empty list of them');
+  }
+  return Object.freeze([...list]);
+}
+
+/** Validates the options once, at construction, with messages that say what to fix. */
+export function resolveOptions(options: MtlsOptions): ResolvedOptions {
+  if (options === null || typeof options !== 'object') {
+    throw new ConfigurationError('createMtls() options must be an object');
+  }
+  const { certificateSource, tlsClientAuth: _t, selfSignedTlsClientAuth: _s, certificateBoundAccessTokens: _c, mtlsOrigin, ...validation } = options;
+  const resolved: ResolvedOptions = {
+    sources: resolveSources(certificateSource),
+    tlsClientAuth: flag(options, 'tlsClientAuth'),
+    selfSignedTlsClientAuth: flag(options, 'selfSignedTlsClientAuth'),
+    certificateBoundAccessTokens: flag(options, 'certificateBoundAccessTokens'),
+    mtlsOrigin: resolveOrigin(mtlsOrigin),
+    validation: validation.trustAnchors === undefined ? undefined : validation as CertificateValidatorOptions,
+  };
+  if (resolved.tlsClientAuth && resolved.validation === undefined) {
+    throw new ConfigurationError('trustAnchors must be set when tlsClientAuth is enabled (or set tlsClientAuth: false)');
+  }
+  if (!resolved.tlsClientAuth && !resolved.selfSignedTlsClientAuth && !resolved.certificateBoundAccessTokens) {
+    throw new ConfigurationError('at least one of tlsClientAuth, selfSignedTlsClientAuth and certificateBoundAccessTokens must be enabled');
+  }
+  return Object.freeze(resolved);
+}

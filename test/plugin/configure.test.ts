@@ -1,0 +1,105 @@
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { Provider } from 'oidc-provider';
+import { createMtls, ConfigurationError, socketSource } from '../../src/index.js';
+import { createTestPki, type TestPki } from '../support/pki.js';
+
+describe('createMtls() options', () => {
+  let pki: TestPki;
+  before(async () => { pki = await createTestPki(); });
+
+  const refuses = (options: unknown, message: RegExp) => assert.throws(
+    () => createMtls(options as never),
+    (error: unknown) => error instanceof ConfigurationError && error.code === 'ERR_MTLS_INVALID_OPTION' && message.test(error.message),
+  );
+
+  it('requires trustAnchors while tls_client_auth is on, and says how to turn it off', () => {
+    refuses({}, /trustAnchors must be set when tlsClientAuth is enabled \(or set tlsClientAuth: false\)/);
+    assert.ok(createMtls({ tlsClientAuth: false }));
+  });
+
+  it('refuses an mtlsOrigin that is not a bare https origin', () => {
+    refuses({ tlsClientAuth: false, mtlsOrigin: 'http://mtls.example.com' }, /mtlsOrigin must be an https origin/);
+    refuses({ tlsClientAuth: false, mtlsOrigin: 'https://mtls.example.com/path' }, /mtlsOrigin must be an https origin/);
+    refuses({ tlsClientAuth: false, mtlsOrigin: 'not a url' }, /mtlsOrigin must be an absolute https URL origin/);
+  });
+
+  it('refuses a certificateSource that is not a source', () => {
+    refuses({ tlsClientAuth: false, certificateSource: [] }, /certificateSource must be/);
+    refuses({ tlsClientAuth: false, certificateSource: 'socket' }, /certificateSource must be/);
+    assert.ok(createMtls({ tlsClientAuth: false, certificateSource: [socketSource()] }));
+  });
+
+  it('refuses non-boolean flags and a plugin with every feature off', () => {
+    refuses({ tlsClientAuth: 'yes' }, /tlsClientAuth must be a boolean/);
+    refuses({ tlsClientAuth: false, selfSignedTlsClientAuth: false, certificateBoundAccessTokens: false }, /at least one of/);
+  });
+
+  it('rejects invalid trust anchors at construction', () => {
+    assert.throws(() => createMtls({ trustAnchors: ['-----BEGIN CERTIFICATE-----\nnot base64!\n-----END CERTIFICATE-----\n'] }));
+    assert.ok(createMtls({ trustAnchors: [pki.root.pem] }).validator);
+  });
+});
+
+describe('configure()', () => {
+  let pki: TestPki;
+  before(async () => { pki = await createTestPki(); });
+
+  it('enables features.mTLS with the hooks and adds both auth methods without clobbering the user\'s config', () => {
+    const mtls = createMtls({ trustAnchors: [pki.root.pem] });
+    const userValidator = (_ctx: unknown, key: string, value: unknown) => {
+      if (key === 'tenant' && typeof value !== 'string') throw new Error('tenant must be a string');
+    };
+    const user = {
+      clientAuthMethods: ['private_key_jwt'],
+      extraClientMetadata: { properties: ['tenant'], validator: userValidator },
+      features: { introspection: { enabled: true }, mTLS: { certificateBoundAccessTokens: false } },
+      ttl: { AccessToken: 600 },
+    };
+    const frozen = structuredClone({ ...user, extraClientMetadata: { properties: ['tenant'] } });
+    const config = mtls.configure(user) as Record<string, any>;
+
+    assert.deepEqual(config.clientAuthMethods, ['private_key_jwt', 'tls_client_auth', 'self_signed_tls_client_auth']);
+    assert.equal(config.features.mTLS.enabled, true);
+    assert.equal(config.features.mTLS.tlsClientAuth, true);
+    assert.equal(config.features.mTLS.selfSignedTlsClientAuth, true);
+    assert.equal(config.features.mTLS.certificateBoundAccessTokens, false, 'the user\'s explicit false wins');
+    assert.equal(typeof config.features.mTLS.getCertificate, 'function');
+    assert.deepEqual(config.features.introspection, { enabled: true });
+    assert.deepEqual(config.ttl, { AccessToken: 600 });
+    assert.deepEqual(config.extraClientMetadata.properties, ['tenant', 'tls_client_auth_anchor_pins']);
+    assert.deepEqual({ ...user, extraClientMetadata: { properties: user.extraClientMetadata.properties } }, frozen, 'the user\'s object is untouched');
+    assert.throws(() => config.extraClientMetadata.validator(undefined, 'tenant', 42, {}), /tenant must be a string/);
+  });
+
+  it('uses the host\'s default auth methods when the config lists none', () => {
+    const config = createMtls({ tlsClientAuth: false }).configure({}) as Record<string, any>;
+    assert.deepEqual(config.clientAuthMethods, ['client_secret_basic', 'client_secret_jwt', 'client_secret_post', 'private_key_jwt', 'none', 'self_signed_tls_client_auth']);
+  });
+
+  it('refuses a config that sets the hooks itself, disables mTLS, or enables what the plugin has off', () => {
+    const mtls = createMtls({ tlsClientAuth: false });
+    assert.throws(() => mtls.configure({ features: { mTLS: { getCertificate: () => undefined } } }), /features.mTLS.getCertificate is provided by oidc-provider-mtls/);
+    assert.throws(() => mtls.configure({ features: { mTLS: { enabled: false } } }), /features.mTLS.enabled is false/);
+    assert.throws(() => mtls.configure({ features: { mTLS: { tlsClientAuth: true } } }), /features.mTLS.tlsClientAuth is true in the provider configuration but tlsClientAuth is false/);
+  });
+
+  it('refuses registrations the hooks could never match, with the host\'s invalid_client_metadata', async () => {
+    const mtls = createMtls({ trustAnchors: [pki.root.pem] });
+    const base = { token_endpoint_auth_method: 'tls_client_auth', grant_types: ['client_credentials'], response_types: [], redirect_uris: [] };
+    const provider = new Provider('https://op.example.test', mtls.configure({}));
+    const bad = [
+      [{ ...base, client_id: 'a', tls_client_auth_subject_dn: 'CN=a,,O=b' }, /tls_client_auth_subject_dn is not a valid RFC 4514 distinguished name/],
+      [{ ...base, client_id: 'b', tls_client_auth_san_ip: '300.1.1.1' }, /tls_client_auth_san_ip must be an IPv4 or IPv6 address/],
+      [{ ...base, client_id: 'c', tls_client_auth_subject_dn: 'CN=c', tls_client_auth_anchor_pins: ['short'] }, /tls_client_auth_anchor_pins must be a non-empty array/],
+    ] as const;
+    for (const [metadata, message] of bad) {
+      await assert.rejects(provider.Client.validate(metadata as never), (error: { error?: string; error_description?: string }) => {
+        assert.equal(error.error, 'invalid_client_metadata');
+        assert.match(String(error.error_description), message);
+        return true;
+      });
+    }
+    await provider.Client.validate({ ...base, client_id: 'ok', tls_client_auth_subject_dn: 'CN=ok,O=Example', tls_client_auth_anchor_pins: [createHash('sha256').update(pki.root.x509.publicKey.export({ type: 'spki', format: 'der' })).digest('base64url')] } as never);
+  });
+});
