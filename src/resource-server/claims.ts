@@ -1,0 +1,67 @@
+import { InsufficientScopeError, TokenInvalidError } from '../errors.js';
+import type { ResolvedOptions } from './resolve.js';
+
+/**
+ * What a verified token says: the JWT payload (RFC 9068 section 2.2) or the introspection response
+ * (RFC 7662 section 2.2). Other members are passed through as the issuer wrote them.
+ */
+export interface AccessTokenClaims {
+  readonly iss?: string;
+  readonly sub?: string;
+  readonly aud?: string | readonly string[];
+  readonly exp?: number;
+  readonly nbf?: number;
+  readonly iat?: number;
+  readonly jti?: string;
+  readonly client_id?: string;
+  /** Space-separated scopes. */
+  readonly scope?: string;
+  /** Confirmation (RFC 7800); `x5t#S256` for certificate-bound tokens (RFC 8705 section 3.1). */
+  readonly cnf?: { readonly 'x5t#S256'?: string; readonly [method: string]: unknown };
+  readonly [claim: string]: unknown;
+}
+
+/**
+ * Checks an introspection response the way jose checks a JWT: `active`, `iss`, `aud`, `exp`, `nbf`,
+ * and that the token is a Bearer token. A provider answers `active: false` for revoked, expired
+ * and unknown tokens alike (RFC 7662 section 2.2), so they share one message.
+ * @throws {TokenInvalidError}
+ */
+export function checkIntrospected(response: Record<string, unknown>, options: ResolvedOptions, now: number): AccessTokenClaims {
+  if (response['active'] !== true) throw new TokenInvalidError('the access token is not active');
+  const { iss, aud, exp, nbf, scope, token_type: tokenType } = response;
+  if (iss !== undefined && iss !== options.issuer) throw new TokenInvalidError('the access token was issued by another issuer');
+  const audiences = typeof aud === 'string' ? [aud] : Array.isArray(aud) ? aud : [];
+  if (!audiences.some((value) => options.audience.includes(value as string))) {
+    throw new TokenInvalidError('the access token is not intended for this resource server');
+  }
+  const seconds = now / 1000;
+  if (exp !== undefined && (typeof exp !== 'number' || exp <= seconds - options.clockTolerance)) {
+    throw new TokenInvalidError('the access token has expired');
+  }
+  if (nbf !== undefined && (typeof nbf !== 'number' || nbf > seconds + options.clockTolerance)) {
+    throw new TokenInvalidError('the access token is not yet valid');
+  }
+  if (scope !== undefined && typeof scope !== 'string') throw new TokenInvalidError('the access token lacks a valid scope claim');
+  // A DPoP token (RFC 9449 section 7.2) or any other kind must not be used as a Bearer token.
+  if (tokenType !== undefined && (typeof tokenType !== 'string' || tokenType.toLowerCase() !== 'bearer')) {
+    throw new TokenInvalidError('the access token is not a Bearer token');
+  }
+  return response as AccessTokenClaims;
+}
+
+/** The token's scopes, from its space-separated `scope` claim. */
+export function scopesOf(claims: AccessTokenClaims): readonly string[] {
+  return typeof claims.scope === 'string' ? claims.scope.split(' ').filter(Boolean) : [];
+}
+
+/**
+ * Checks that every required scope was granted.
+ * @throws {InsufficientScopeError} naming all required scopes, for the challenge's `scope` attribute.
+ */
+export function checkScopes(granted: readonly string[], required: readonly string[]): void {
+  const missing = required.filter((scope) => !granted.includes(scope));
+  if (missing.length > 0) {
+    throw new InsufficientScopeError(required.join(' '), `the access token lacks the scope ${missing.join(' ')}`);
+  }
+}

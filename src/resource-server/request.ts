@@ -1,0 +1,67 @@
+import type { IncomingMessage } from 'node:http';
+import { debuglog } from 'node:util';
+import { ConfigurationError, type MtlsError } from '../errors.js';
+import { socketSource } from '../intake/socket.js';
+import { readCertificate, type CertificateSource } from '../intake/source.js';
+import type { BearerChallenge } from './challenge.js';
+import { isRefusal } from './challenge.js';
+import type { TokenVerifier, VerifiedToken } from './verifier.js';
+
+const debug = debuglog('oidc-provider-mtls');
+
+/** Options shared by the Koa and Express middleware. */
+export interface MiddlewareOptions {
+  /**
+   * Where the client certificate comes from: the TLS socket, or headers from an authenticated
+   * proxy; a list is tried in order and the first source that finds anything decides. The same
+   * sources the provider plugin takes. Default: `socketSource()`.
+   */
+  certificateSource?: CertificateSource | readonly CertificateSource[];
+  /**
+   * Called when a source refuses what it found (a header from an untrusted peer, an undecodable
+   * certificate). The request continues without a certificate, so a bound token is then refused
+   * with `ERR_MTLS_BINDING_MISMATCH`. Default: logs through `NODE_DEBUG=oidc-provider-mtls`.
+   */
+  onIntakeRefused?: (error: MtlsError, req: IncomingMessage) => void;
+}
+
+/** The verdict on one request: a verified token, or the answer to send. */
+export type RequestOutcome =
+  | { readonly ok: true; readonly token: VerifiedToken }
+  | { readonly ok: false; readonly challenge: BearerChallenge };
+
+/**
+ * Binds a verifier to certificate intake for Node requests; the framework middleware are thin
+ * shells over this. Errors that are not refusals (bugs) are rethrown for the framework's handler.
+ * @throws {ConfigurationError} for invalid options.
+ */
+export function createRequestCheck(
+  verifier: TokenVerifier,
+  options: MiddlewareOptions = {},
+): (req: IncomingMessage) => Promise<RequestOutcome> {
+  if (typeof verifier?.verify !== 'function' || typeof verifier.challenge !== 'function') {
+    throw new ConfigurationError('verifier must be created with createTokenVerifier()');
+  }
+  const sources = options.certificateSource ?? socketSource();
+  const list = Array.isArray(sources) ? sources : [sources];
+  if (list.length === 0 || !list.every((source) => typeof source?.read === 'function' && typeof source.name === 'string')) {
+    throw new ConfigurationError('certificateSource must be a CertificateSource or a non-empty array of them');
+  }
+  if (options.onIntakeRefused !== undefined && typeof options.onIntakeRefused !== 'function') {
+    throw new ConfigurationError('onIntakeRefused must be a function');
+  }
+  const onRefused = options.onIntakeRefused ?? ((error: MtlsError) => debug('certificate intake refused: %s %s', error.code, error.message));
+
+  return async (req) => {
+    const intake = await readCertificate(sources, req);
+    if (intake.kind === 'refused') onRefused(intake.error, req);
+    const certificate = intake.kind === 'certificate' ? intake.certificate.leaf : undefined;
+    try {
+      const token = await verifier.verify({ authorization: req.headers.authorization, certificate });
+      return { ok: true, token };
+    } catch (error) {
+      if (!isRefusal(error)) throw error;
+      return { ok: false, challenge: verifier.challenge(error) };
+    }
+  };
+}

@@ -1,0 +1,124 @@
+// Real local servers for the verifier tests: a JWKS / metadata / introspection server on port 0,
+// a signer of access tokens, and an https client that presents a client certificate.
+import { once } from 'node:events';
+import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { exportJWK, generateKeyPair, SignJWT, type JWK, type JWTPayload } from 'jose';
+import type { KeyObject } from 'node:crypto';
+import type { TestCertificate } from '../support/pki.js';
+
+export interface JsonServer {
+  readonly origin: string;
+  readonly server: Server;
+  /** Requests received, in order, with their bodies. */
+  readonly requests: { method: string; url: string; headers: IncomingMessage['headers']; body: string }[];
+  close(): Promise<void>;
+}
+
+/** An http server on 127.0.0.1 port 0 whose answers come from `route`. */
+export async function startJsonServer(
+  route: (req: IncomingMessage, body: string) => Promise<{ status: number; json?: unknown }> | { status: number; json?: unknown },
+): Promise<JsonServer> {
+  const requests: JsonServer['requests'] = [];
+  const listener: RequestListener = (req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      const body = Buffer.concat(chunks).toString('utf8');
+      requests.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body });
+      Promise.resolve(route(req, body)).then(({ status, json }) => respond(res, status, json), (error: Error) => respond(res, 500, { error: error.message }));
+    });
+  };
+  return wrap(createServer(listener), requests);
+}
+
+export async function wrap(server: Server, requests: JsonServer['requests'] = []): Promise<JsonServer> {
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as AddressInfo;
+  return {
+    origin: `http://127.0.0.1:${port}`,
+    server,
+    requests,
+    async close() {
+      server.closeAllConnections();
+      server.close();
+      await once(server, 'close').catch(() => undefined);
+    },
+  };
+}
+
+function respond(res: ServerResponse, status: number, json: unknown): void {
+  res.statusCode = status;
+  if (json === undefined) {
+    res.end();
+    return;
+  }
+  res.setHeader('content-type', 'application/json');
+  res.end(JSON.stringify(json));
+}
+
+export interface SigningKey {
+  readonly kid: string;
+  readonly alg: string;
+  readonly privateKey: KeyObject;
+  readonly publicJwk: JWK;
+}
+
+export async function signingKey(kid: string, alg = 'ES256'): Promise<SigningKey> {
+  const { privateKey, publicKey } = await generateKeyPair(alg, { extractable: true });
+  const publicJwk = { ...await exportJWK(publicKey), kid, alg, use: 'sig' };
+  return { kid, alg, privateKey: privateKey as unknown as KeyObject, publicJwk };
+}
+
+export const ISSUER = 'https://as.example.test';
+export const AUDIENCE = 'https://api.example.test';
+
+/** A JWT access token (RFC 9068) with every required claim, overridable. */
+export async function accessToken(
+  key: SigningKey,
+  claims: JWTPayload & Record<string, unknown> = {},
+  header: Record<string, unknown> = {},
+): Promise<string> {
+  const now = Math.floor(Date.now() / 1000);
+  return new SignJWT({
+    iss: ISSUER,
+    aud: AUDIENCE,
+    sub: 'user-1',
+    client_id: 'client-a',
+    iat: now,
+    exp: now + 300,
+    jti: `jti-${Math.random().toString(36).slice(2)}`,
+    scope: 'api:read',
+    ...claims,
+  }).setProtectedHeader({ alg: key.alg, kid: key.kid, typ: 'at+jwt', ...header }).sign(key.privateKey);
+}
+
+export interface HttpsResult {
+  status: number;
+  headers: IncomingMessage['headers'];
+  body: string;
+}
+
+/** One https request to `origin` trusting `ca`, presenting `cert` if given. */
+export function callHttps(
+  origin: string,
+  path: string,
+  options: { ca: TestCertificate; cert?: TestCertificate; authorization?: string },
+): Promise<HttpsResult> {
+  return new Promise((resolve, reject) => {
+    const req = httpsRequest(new URL(path, origin), {
+      ca: options.ca.pem,
+      ...(options.cert ? { cert: options.cert.pem, key: options.cert.keyPem } : {}),
+      headers: options.authorization ? { authorization: options.authorization } : {},
+      agent: false,
+    }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
