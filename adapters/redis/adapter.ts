@@ -1,0 +1,147 @@
+import type { Adapter, AdapterPayload } from 'oidc-provider';
+import { FORMAT, decodeEntity, encodeEntity } from './codec.js';
+import { alreadyConsumed, consumedMissing } from './consumed.js';
+import { revokeIndex, type Store } from './store.js';
+
+/** Models whose entities belong to a grant and go with it (the host's memory adapter uses the same set). */
+const GRANTABLE = new Set([
+  'AccessToken',
+  'AuthorizationCode',
+  'RefreshToken',
+  'DeviceCode',
+  'BackchannelAuthenticationRequest',
+  'PreAuthorizedCode',
+]);
+
+/** Redis TTL argument of the scripts: ms > 0, 0 for already expired, -1 for never. */
+function ttlMs(expiresIn: number | undefined): number {
+  if (typeof expiresIn !== 'number' || !Number.isFinite(expiresIn)) return -1;
+  return expiresIn > 0 ? Math.ceil(expiresIn * 1000) : 0;
+}
+
+const epochTime = () => Math.floor(Date.now() / 1000);
+
+/** The oidc-provider adapter for one model, on the shared {@link Store}. */
+export class RedisAdapter implements Adapter {
+  readonly #model: string;
+  readonly #store: Store;
+
+  constructor(model: string, store: Store) {
+    this.#model = model;
+    this.#store = store;
+  }
+
+  /**
+   * Writes the entity with its TTL and all its index entries (session uid, user code, grant,
+   * certificate). One script on a single server; on a Cluster the index entries first, then the
+   * entity, so an entity is never visible without the entries that revoke it.
+   */
+  async upsert(id: string, payload: AdapterPayload, expiresIn?: number): Promise<void> {
+    const store = this.#store;
+    const { keys } = store;
+    const key = keys.entity(this.#model, id);
+    const pttl = ttlMs(expiresIn);
+    const { payload: json, consumed } = encodeEntity(payload);
+
+    const pointers: string[] = [];
+    if (this.#model === 'Session' && typeof payload.uid === 'string') pointers.push(keys.sessionUid(payload.uid));
+    if (typeof payload.userCode === 'string') pointers.push(keys.userCode(payload.userCode));
+    const indexes: string[] = [];
+    if (GRANTABLE.has(this.#model) && typeof payload.grantId === 'string') indexes.push(keys.grant(payload.grantId));
+    const thumbprint = payload['x5t#S256'];
+    if (typeof thumbprint === 'string') indexes.push(keys.certificate(thumbprint));
+
+    const replaced = await store.run(this.#model, 'upsert', async () => {
+      if (!store.cluster) {
+        return store.scripts.oidcMtlsUpsert(
+          1 + pointers.length + indexes.length,
+          key, ...pointers, ...indexes,
+          FORMAT, json, consumed, pttl, pointers.length, key, id,
+        );
+      }
+      const counts = await Promise.all([
+        ...pointers.map(async (pointer) => {
+          if (pttl === 0) await store.client.del(pointer);
+          else if (pttl > 0) await store.client.set(pointer, id, 'PX', pttl);
+          else await store.client.set(pointer, id);
+          return 0;
+        }),
+        ...indexes.map((index) => store.scripts.oidcMtlsIndexAdd(index, key, pttl)),
+      ]);
+      await store.scripts.oidcMtlsPut(key, FORMAT, json, consumed, pttl);
+      return counts.reduce((sum, count) => sum + count, 0);
+    });
+    if (replaced > 0) {
+      // Already rebuilt in place; reported so that an operator learns something else writes there.
+      store.corrupt(this.#model, 'upsert', 'an index held a value this adapter did not write; it was rebuilt');
+    }
+  }
+
+  async find(id: string): Promise<AdapterPayload | undefined> {
+    return this.#read(id, 'find');
+  }
+
+  async findByUid(uid: string): Promise<AdapterPayload | undefined> {
+    return this.#follow(this.#store.keys.sessionUid(uid), 'findByUid');
+  }
+
+  async findByUserCode(userCode: string): Promise<AdapterPayload | undefined> {
+    return this.#follow(this.#store.keys.userCode(userCode), 'findByUserCode');
+  }
+
+  /**
+   * Marks the entity consumed, atomically and only once. A second consumption rejects with the
+   * host's `InvalidGrant` (`InvalidRequestUri` for a pushed authorization request) whose `cause` is an
+   * `AlreadyConsumedError`; an entity that expired meanwhile is never re-created.
+   */
+  async consume(id: string): Promise<void> {
+    const store = this.#store;
+    const key = store.keys.entity(this.#model, id);
+    const outcome = await store.run(
+      this.#model,
+      'consume',
+      () => store.scripts.oidcMtlsConsume(key, FORMAT, epochTime()),
+      () => 0,
+    );
+    if (outcome === 1) return;
+    if (outcome === -1) {
+      const { cause, error } = alreadyConsumed(this.#model);
+      store.emit({ type: 'consume.rejected', model: this.#model, operation: 'consume', error: cause });
+      throw error;
+    }
+    if (outcome === -2) {
+      store.corrupt(this.#model, 'consume', 'stored entity has an unknown format marker');
+    }
+    throw consumedMissing(this.#model);
+  }
+
+  async destroy(id: string): Promise<void> {
+    const store = this.#store;
+    // Index entries are left to expire: they point to a key that no longer exists, which every
+    // reader treats as absent, and the grant and certificate indexes prune them by score.
+    await store.run(this.#model, 'destroy', () => store.client.del(store.keys.entity(this.#model, id)));
+  }
+
+  /** Deletes every entity of the grant, whatever model indexed it (as the host's memory adapter does). */
+  async revokeByGrantId(grantId: string): Promise<void> {
+    const store = this.#store;
+    await store.run(this.#model, 'revokeByGrantId', () => revokeIndex(store, store.keys.grant(grantId)), () => 0);
+  }
+
+  async #read(id: string, operation: string): Promise<AdapterPayload | undefined> {
+    const store = this.#store;
+    const key = store.keys.entity(this.#model, id);
+    return store.run(
+      this.#model,
+      operation,
+      async () => decodeEntity(await store.client.hmget(key, 'v', 'p', 'c')),
+      () => undefined,
+    );
+  }
+
+  async #follow(pointer: string, operation: string): Promise<AdapterPayload | undefined> {
+    const store = this.#store;
+    const id = await store.run(this.#model, operation, () => store.client.get(pointer), () => null);
+    return id === null ? undefined : this.#read(id, operation);
+  }
+}

@@ -1,0 +1,87 @@
+import type { Adapter, ClientMetadata, Provider } from 'oidc-provider';
+import type { Cluster, Redis } from 'ioredis';
+import { globEscape } from './keys.js';
+import type { Store } from './store.js';
+
+/**
+ * Add, update, list and remove clients in Redis while providers run: the provider reads a client
+ * from its adapter on every request that names it (caching only by content), so a change applies at
+ * once, without a restart. Clients configured statically in the provider's `clients` option take
+ * precedence over stored ones and are not listed here.
+ */
+export interface ClientRegistry {
+  /**
+   * Validates `metadata` with the provider's client schema (the same check as dynamic registration)
+   * and stores it. Rejects with the host's `InvalidClientMetadata` (its `error_description` says what
+   * is wrong), or with an `Error` when the `client_id` already exists.
+   */
+  add(metadata: ClientMetadata): Promise<ClientMetadata>;
+  /** Like {@link ClientRegistry.add}, for a `client_id` that exists; replaces the whole record. */
+  update(metadata: ClientMetadata): Promise<ClientMetadata>;
+  /** The stored record, or `undefined`. */
+  get(clientId: string): Promise<ClientMetadata | undefined>;
+  /** Every stored client, sorted by `client_id`. Scans the key space (every master of a Cluster). */
+  list(): Promise<ClientMetadata[]>;
+  /** Deletes the client; resolves to whether it existed. Its tokens expire on their own. */
+  remove(clientId: string): Promise<boolean>;
+}
+
+type ClientConstructor = new (metadata: ClientMetadata) => { metadata(): ClientMetadata };
+
+/** Scans one server for keys matching `pattern` and returns them without the client's `keyPrefix`. */
+async function scanKeys(node: Redis, pattern: string): Promise<string[]> {
+  const clientPrefix = node.options.keyPrefix ?? '';
+  const found: string[] = [];
+  let cursor = '0';
+  do {
+    const [next, keys] = await node.scan(cursor, 'MATCH', `${globEscape(clientPrefix)}${pattern}`, 'COUNT', 1000);
+    cursor = next;
+    for (const key of keys) found.push(key.slice(clientPrefix.length));
+  } while (cursor !== '0');
+  return found;
+}
+
+export function createClientRegistry(provider: Provider, adapter: Adapter, store: Store): ClientRegistry {
+  async function validated(metadata: ClientMetadata): Promise<ClientMetadata> {
+    if (typeof metadata !== 'object' || metadata === null || typeof metadata.client_id !== 'string') {
+      throw new TypeError('client metadata must be an object with a string client_id');
+    }
+    await provider.Client.validate(metadata);
+    // Stored exactly as the host's dynamic registration stores it (lib/helpers/add_client.js).
+    return new (provider.Client as unknown as ClientConstructor)(metadata).metadata();
+  }
+
+  async function get(clientId: string): Promise<ClientMetadata | undefined> {
+    return (await adapter.find(clientId)) as ClientMetadata | undefined;
+  }
+
+  return {
+    async add(metadata) {
+      const record = await validated(metadata);
+      if (await get(record.client_id)) throw new Error(`client ${record.client_id} already exists; use update`);
+      await adapter.upsert(record.client_id, record);
+      return record;
+    },
+    async update(metadata) {
+      const record = await validated(metadata);
+      if (!(await get(record.client_id))) throw new Error(`client ${record.client_id} does not exist; use add`);
+      await adapter.upsert(record.client_id, record);
+      return record;
+    },
+    get,
+    async list() {
+      const nodes = store.cluster ? (store.client as Cluster).nodes('master') : [store.client as Redis];
+      const pattern = store.keys.entityPattern('Client');
+      const keys = (await Promise.all(nodes.map((node) => scanKeys(node, pattern)))).flat();
+      const records = await Promise.all(keys.map((key) => get(store.keys.entityId('Client', key))));
+      return records
+        .filter((record): record is ClientMetadata => record !== undefined)
+        .sort((a, b) => a.client_id.localeCompare(b.client_id));
+    },
+    async remove(clientId) {
+      const existed = (await get(clientId)) !== undefined;
+      await adapter.destroy(clientId);
+      return existed;
+    },
+  };
+}

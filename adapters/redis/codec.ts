@@ -1,0 +1,58 @@
+import type { AdapterPayload } from 'oidc-provider';
+import { StoreCorruptError } from '../../src/errors.js';
+
+/**
+ * Marks the hashes this adapter writes. A hash without it (hand-edited, another adapter, a future
+ * format) is never interpreted.
+ */
+export const FORMAT = 'oidc-provider-mtls/1';
+
+/** An entity as stored: field `v` the format, `p` the payload JSON without `consumed`, `c` it. */
+export interface EncodedEntity {
+  payload: string;
+  /** Epoch seconds as a string, or '' when not consumed. */
+  consumed: string;
+}
+
+/**
+ * Splits `consumed` out of the payload: it lives in its own hash field so that `consume` can set it
+ * atomically in Lua without decoding and re-encoding the JSON (cjson would alter numbers and arrays).
+ */
+export function encodeEntity(payload: AdapterPayload): EncodedEntity {
+  const { consumed, ...rest } = payload as AdapterPayload & { consumed?: unknown };
+  return {
+    payload: JSON.stringify(rest),
+    consumed: typeof consumed === 'number' ? String(consumed) : '',
+  };
+}
+
+/**
+ * Decodes the `HMGET v p c` reply. Returns `undefined` for an absent key; throws
+ * {@link StoreCorruptError} for anything this adapter did not write.
+ */
+export function decodeEntity(fields: readonly (string | null)[]): AdapterPayload | undefined {
+  const [format, json, consumed] = fields;
+  if (format == null && json == null && consumed == null) {
+    return undefined;
+  }
+  if (format !== FORMAT) {
+    throw new StoreCorruptError('stored entity has an unknown format marker');
+  }
+  let payload: unknown;
+  try {
+    payload = JSON.parse(json ?? '');
+  } catch (cause) {
+    throw new StoreCorruptError('stored entity payload is not JSON', { cause });
+  }
+  if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) {
+    throw new StoreCorruptError('stored entity payload is not a JSON object');
+  }
+  if (consumed == null) {
+    return payload as AdapterPayload;
+  }
+  const at = Number(consumed);
+  if (!/^\d+$/.test(consumed) || !Number.isSafeInteger(at)) {
+    throw new StoreCorruptError('stored entity consumed time is not an integer');
+  }
+  return { ...(payload as AdapterPayload), consumed: at } as AdapterPayload;
+}

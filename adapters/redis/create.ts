@@ -1,0 +1,49 @@
+import type { Adapter, Provider } from 'oidc-provider';
+import { RedisAdapter } from './adapter.js';
+import { createClientRegistry, type ClientRegistry } from './clients.js';
+import { resolveOptions, type RedisAdapterOptions } from './options.js';
+import { createStore, revokeIndex } from './store.js';
+
+/** What {@link createRedisAdapter} returns: the host's `adapter` option plus operator functions. */
+export interface RedisAdapterFactory {
+  /** The adapter for one oidc-provider model; pass the factory itself as the provider's `adapter` option. */
+  (model: string): Adapter;
+  /**
+   * Deletes every token bound to the certificate whose SHA-256 thumbprint (`x5t#S256`, RFC 8705
+   * section 3.1) is given: access tokens, refresh tokens and client-credentials tokens issued with
+   * certificate binding. Use it the day a client's private key leaks. Resolves to the number of
+   * tokens deleted; calling it again is harmless.
+   */
+  revokeByCertificate(thumbprint: string): Promise<number>;
+  /**
+   * Client management in the same store, validated with `provider`'s own client schema. `provider`
+   * must be configured with this adapter.
+   */
+  clients(provider: Provider): ClientRegistry;
+}
+
+const THUMBPRINT = /^[A-Za-z0-9_-]{43}$/;
+
+/**
+ * Creates the oidc-provider adapter on the user's ioredis client.
+ *
+ * @example
+ * const storage = createRedisAdapter({ client: new Redis(process.env.REDIS_URL) });
+ * const provider = new Provider(issuer, { adapter: storage, ...config });
+ * await storage.revokeByCertificate(leakedThumbprint);
+ */
+export function createRedisAdapter(options: RedisAdapterOptions): RedisAdapterFactory {
+  const store = createStore(resolveOptions(options));
+  const factory = (model: string): Adapter => new RedisAdapter(model, store);
+  return Object.assign(factory, {
+    async revokeByCertificate(thumbprint: string): Promise<number> {
+      if (typeof thumbprint !== 'string' || !THUMBPRINT.test(thumbprint)) {
+        throw new TypeError('thumbprint must be a base64url SHA-256 certificate thumbprint (x5t#S256)');
+      }
+      return store.run('index', 'revokeByCertificate', () => revokeIndex(store, store.keys.certificate(thumbprint)), () => 0);
+    },
+    clients(provider: Provider): ClientRegistry {
+      return createClientRegistry(provider, new RedisAdapter('Client', store), store);
+    },
+  });
+}

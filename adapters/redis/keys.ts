@@ -1,0 +1,39 @@
+/**
+ * Key names. Every key carries its lookup value as a Redis Cluster hash tag (`{...}`), so each key
+ * maps to one slot and every single-key atomic step (consume, index update) stays on one node. The
+ * entity keys of one grant live in different slots (they are found by their own id); atomic steps
+ * across them are only promised on a single server, and on a Cluster they are ordered instead.
+ */
+export interface KeySpace {
+  /** The hash that holds one entity of `model`. */
+  entity(model: string, id: string): string;
+  /** Sorted set of the entity keys of one grant, scored by expiry (ms since epoch). */
+  grant(grantId: string): string;
+  /** Sorted set of the token keys bound to one certificate `x5t#S256`, scored by expiry. */
+  certificate(thumbprint: string): string;
+  /** Session `uid` to session id. */
+  sessionUid(uid: string): string;
+  /** Device flow `userCode` to device code id. */
+  userCode(userCode: string): string;
+  /** `SCAN` pattern matching every entity key of `model` (client `keyPrefix` not included). */
+  entityPattern(model: string): string;
+  /** The id of an entity key of `model`, the inverse of {@link KeySpace.entity}. */
+  entityId(model: string, key: string): string;
+}
+
+/** Escapes the `SCAN MATCH` glob characters of a literal key part. */
+export function globEscape(literal: string): string {
+  return literal.replace(/[*?[\]\\]/g, '\\$&');
+}
+
+export function createKeySpace(prefix: string): KeySpace {
+  return {
+    entity: (model, id) => `${prefix}${model}:{${id}}`,
+    grant: (grantId) => `${prefix}grant:{${grantId}}`,
+    certificate: (thumbprint) => `${prefix}x5t:{${thumbprint}}`,
+    sessionUid: (uid) => `${prefix}uid:{${uid}}`,
+    userCode: (userCode) => `${prefix}userCode:{${userCode}}`,
+    entityPattern: (model) => `${globEscape(`${prefix}${model}:{`)}*}`,
+    entityId: (model, key) => key.slice(`${prefix}${model}:{`.length, -1),
+  };
+}

@@ -1,0 +1,77 @@
+import type { Cluster, Redis } from 'ioredis';
+import { ConfigurationError } from '../../src/errors.js';
+import type { RedisAdapterEvent } from './events.js';
+
+/** Options of {@link createRedisAdapter}. */
+export interface RedisAdapterOptions {
+  /**
+   * The ioredis client to use: a `Redis` (single server, or Sentinel) or a `Cluster`. The adapter never
+   * opens a connection of its own; it defines its Lua commands on this client (`defineCommand`) and
+   * leaves connecting, reconnecting and closing to you. A `keyPrefix` set on the client applies too,
+   * in front of {@link RedisAdapterOptions.keyPrefix}.
+   *
+   * Recommended client settings for a bounded failure mode: `enableOfflineQueue: false` (commands fail
+   * at once while disconnected instead of waiting for a reconnect and running late).
+   */
+  client: Redis | Cluster;
+  /**
+   * Prepended to every key this adapter writes, so several providers (or other applications) can share
+   * a database. Must not contain `{` or `}`: the adapter uses hash tags for Redis Cluster slots.
+   *
+   * @default 'oidc:'
+   */
+  keyPrefix?: string;
+  /**
+   * Upper bound, in milliseconds, on every adapter call (one call may be a few Redis commands). When it
+   * passes, the call rejects with a `StoreUnavailableError` (`ERR_MTLS_STORE_UNAVAILABLE`) and the
+   * provider answers `server_error` instead of hanging while Redis is unreachable.
+   *
+   * @default 2000
+   */
+  commandTimeout?: number;
+  /**
+   * Called for every store incident: Redis unreachable or refusing a command (`store.unavailable`), a
+   * stored value this adapter did not write (`store.corrupt`, then treated as absent), and a second
+   * consumption of a one-time artifact (`consume.rejected`). Events never carry token values. Errors
+   * thrown by the listener are ignored.
+   *
+   * @default writes to `NODE_DEBUG=mtls-redis`
+   */
+  onEvent?: (event: RedisAdapterEvent) => void;
+}
+
+/** {@link RedisAdapterOptions} after validation. */
+export interface ResolvedRedisAdapterOptions {
+  readonly client: Redis | Cluster;
+  readonly keyPrefix: string;
+  readonly commandTimeout: number;
+  readonly onEvent: ((event: RedisAdapterEvent) => void) | undefined;
+}
+
+function isRedisClient(value: unknown): value is Redis | Cluster {
+  return typeof value === 'object'
+    && value !== null
+    && typeof (value as { defineCommand?: unknown }).defineCommand === 'function'
+    && typeof (value as { isCluster?: unknown }).isCluster === 'boolean';
+}
+
+/** Validates {@link RedisAdapterOptions} once, with messages naming the option. */
+export function resolveOptions(options: RedisAdapterOptions): ResolvedRedisAdapterOptions {
+  if (typeof options !== 'object' || options === null) {
+    throw new ConfigurationError('createRedisAdapter options must be an object');
+  }
+  const { client, keyPrefix = 'oidc:', commandTimeout = 2000, onEvent } = options;
+  if (!isRedisClient(client)) {
+    throw new ConfigurationError('client must be an ioredis Redis or Cluster instance');
+  }
+  if (typeof keyPrefix !== 'string' || /[{}]/.test(keyPrefix)) {
+    throw new ConfigurationError('keyPrefix must be a string without "{" or "}"');
+  }
+  if (typeof commandTimeout !== 'number' || !Number.isFinite(commandTimeout) || commandTimeout <= 0) {
+    throw new ConfigurationError('commandTimeout must be a positive number of milliseconds');
+  }
+  if (onEvent !== undefined && typeof onEvent !== 'function') {
+    throw new ConfigurationError('onEvent must be a function');
+  }
+  return Object.freeze({ client, keyPrefix, commandTimeout, onEvent });
+}

@@ -1,0 +1,138 @@
+import type { Cluster, Redis } from 'ioredis';
+
+/*
+ * Lua for the steps that must be atomic. Every key a script touches is passed in KEYS, so the
+ * client's `keyPrefix` applies to it and Redis Cluster can route it. Expiry scores come from the
+ * server's TIME, not from the callers' clocks, so providers with skewed clocks agree on them.
+ *
+ * TTL argument (`pttl`) everywhere: milliseconds > 0; 0 means "already expired" (write nothing,
+ * remove what is there); -1 means "never expires".
+ */
+
+const LIB = `
+local function now_ms()
+  local t = redis.call('TIME')
+  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+end
+
+local function put(key, format, payload, consumed, pttl)
+  redis.call('DEL', key)
+  if pttl == 0 then return end
+  if consumed == '' then
+    redis.call('HSET', key, 'v', format, 'p', payload)
+  else
+    redis.call('HSET', key, 'v', format, 'p', payload, 'c', consumed)
+  end
+  if pttl > 0 then redis.call('PEXPIRE', key, pttl) end
+end
+
+local function point(key, target, pttl)
+  if pttl == 0 then
+    redis.call('DEL', key)
+  elseif pttl > 0 then
+    redis.call('SET', key, target, 'PX', pttl)
+  else
+    redis.call('SET', key, target)
+  end
+end
+
+-- Adds a member scored by its expiry, drops the members that expired, and keeps the index alive
+-- exactly as long as its longest-lived member. Returns 1 when a foreign value had to be replaced.
+local function index_add(key, member, pttl, now)
+  local reset = 0
+  local kind = redis.call('TYPE', key).ok
+  if kind ~= 'zset' and kind ~= 'none' then
+    redis.call('DEL', key)
+    reset = 1
+  end
+  redis.call('ZREMRANGEBYSCORE', key, '-inf', now)
+  if pttl == 0 then
+    redis.call('ZREM', key, member)
+  elseif pttl > 0 then
+    redis.call('ZADD', key, string.format('%.0f', now + pttl), member)
+  else
+    redis.call('ZADD', key, '+inf', member)
+  end
+  local last = redis.call('ZRANGE', key, -1, -1, 'WITHSCORES')
+  if last[2] == nil then return reset end
+  if last[2] == 'inf' then
+    redis.call('PERSIST', key)
+  else
+    redis.call('PEXPIREAT', key, last[2])
+  end
+  return reset
+end
+`;
+
+/**
+ * KEYS: entity, then `ARGV[5]` pointer keys, then index keys.
+ * ARGV: format, payload, consumed ('' if not), pttl, pointer count, index member, pointer target.
+ * Returns how many indexes held a foreign value and were replaced.
+ */
+const UPSERT = `${LIB}
+local pttl = tonumber(ARGV[4])
+local pointers = tonumber(ARGV[5])
+local now = now_ms()
+local reset = 0
+for i = 2, 1 + pointers do point(KEYS[i], ARGV[7], pttl) end
+for i = 2 + pointers, #KEYS do reset = reset + index_add(KEYS[i], ARGV[6], pttl, now) end
+put(KEYS[1], ARGV[1], ARGV[2], ARGV[3], pttl)
+return reset
+`;
+
+/** KEYS: entity. ARGV: format, payload, consumed ('' if not), pttl. */
+const PUT = `${LIB}
+put(KEYS[1], ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4]))
+return 0
+`;
+
+/** KEYS: index. ARGV: member, pttl. Returns 1 when a foreign value was replaced. */
+const INDEX_ADD = `${LIB}
+return index_add(KEYS[1], ARGV[1], tonumber(ARGV[2]), now_ms())
+`;
+
+/**
+ * Check-and-set of the `consumed` field, never creating the key.
+ * KEYS: entity. ARGV: format, consumed time.
+ * Returns 1 consumed now, 0 absent, -1 already consumed, -2 not written by this adapter.
+ */
+const CONSUME = `
+local key = KEYS[1]
+if redis.call('EXISTS', key) == 0 then return 0 end
+if redis.call('TYPE', key).ok ~= 'hash' or redis.call('HGET', key, 'v') ~= ARGV[1] then return -2 end
+if redis.call('HSETNX', key, 'c', ARGV[2]) == 0 then return -1 end
+return 1
+`;
+
+/**
+ * Deletes the given members of an index and then removes them from it, in one step.
+ * KEYS: index, then the member keys. ARGV: the members as stored in the index.
+ * Returns how many member keys existed.
+ */
+const REVOKE = `
+local removed = 0
+for i = 2, #KEYS do removed = removed + redis.call('DEL', KEYS[i]) end
+if #ARGV > 0 then redis.call('ZREM', KEYS[1], unpack(ARGV)) end
+return removed
+`;
+
+type Arg = string | number;
+
+/** The commands {@link defineScripts} adds to the client. */
+export interface ScriptCommands {
+  oidcMtlsUpsert(numKeys: number, ...keysAndArgs: Arg[]): Promise<number>;
+  oidcMtlsPut(key: string, format: string, payload: string, consumed: string, pttl: number): Promise<number>;
+  oidcMtlsIndexAdd(key: string, member: string, pttl: number): Promise<number>;
+  oidcMtlsConsume(key: string, format: string, consumed: number): Promise<number>;
+  oidcMtlsRevoke(numKeys: number, ...keysAndArgs: Arg[]): Promise<number>;
+}
+
+/** Defines the scripts on the user's client (idempotent) and returns it typed with them. */
+export function defineScripts(client: Redis | Cluster): ScriptCommands {
+  client.defineCommand('oidcMtlsUpsert', { lua: UPSERT });
+  client.defineCommand('oidcMtlsPut', { lua: PUT, numberOfKeys: 1 });
+  client.defineCommand('oidcMtlsIndexAdd', { lua: INDEX_ADD, numberOfKeys: 1 });
+  client.defineCommand('oidcMtlsConsume', { lua: CONSUME, numberOfKeys: 1 });
+  client.defineCommand('oidcMtlsRevoke', { lua: REVOKE });
+  return client as unknown as ScriptCommands;
+}

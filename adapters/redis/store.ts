@@ -1,0 +1,101 @@
+import type { Cluster, Redis } from 'ioredis';
+import { MtlsError, StoreCorruptError, StoreUnavailableError } from '../../src/errors.js';
+import { createEmitter, type RedisAdapterEvent } from './events.js';
+import { createKeySpace, type KeySpace } from './keys.js';
+import type { ResolvedRedisAdapterOptions } from './options.js';
+import { defineScripts, type ScriptCommands } from './scripts.js';
+
+/** Member keys passed to one revocation script; bounds the script's argument list. */
+const REVOKE_BATCH = 500;
+
+/** What every adapter of one `createRedisAdapter` call shares. */
+export interface Store {
+  readonly client: Redis | Cluster;
+  readonly scripts: ScriptCommands;
+  readonly keys: KeySpace;
+  /** On a Cluster, multi-key steps are split per key and ordered instead of run as one script. */
+  readonly cluster: boolean;
+  readonly emit: (event: RedisAdapterEvent) => void;
+  /** Reports a value this adapter did not write and has treated as absent. */
+  corrupt(model: string, operation: string, message: string): void;
+  /**
+   * Runs one adapter call with the deadline and error mapping: a Redis failure or a missed deadline
+   * becomes {@link StoreUnavailableError}; a value of the wrong type or format becomes
+   * {@link StoreCorruptError}, which is reported and turned into `absent()` when given.
+   */
+  run<T>(model: string, operation: string, work: () => Promise<T>, absent?: () => T): Promise<T>;
+}
+
+function isWrongType(error: unknown): boolean {
+  return error instanceof Error && error.message.startsWith('WRONGTYPE');
+}
+
+export function createStore(options: ResolvedRedisAdapterOptions): Store {
+  const { client, commandTimeout } = options;
+  const emit = createEmitter(options.onEvent);
+
+  function deadline<T>(work: Promise<T>): Promise<T> {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<never>((_resolve, reject) => {
+      timer = setTimeout(() => {
+        reject(new StoreUnavailableError(`Redis did not answer within ${commandTimeout} ms (commandTimeout)`));
+      }, commandTimeout);
+      timer.unref();
+    });
+    return Promise.race([work, late]).finally(() => clearTimeout(timer));
+  }
+
+  return {
+    client,
+    scripts: defineScripts(client),
+    keys: createKeySpace(options.keyPrefix),
+    cluster: client.isCluster,
+    emit,
+    corrupt(model, operation, message) {
+      emit({ type: 'store.corrupt', model, operation, error: new StoreCorruptError(message) });
+    },
+    async run(model, operation, work, absent) {
+      try {
+        return await deadline(work());
+      } catch (thrown) {
+        if (thrown instanceof StoreCorruptError || isWrongType(thrown)) {
+          const error = thrown instanceof StoreCorruptError
+            ? thrown
+            : new StoreCorruptError('stored value has a type this adapter did not write', { cause: thrown });
+          emit({ type: 'store.corrupt', model, operation, error });
+          if (absent) return absent();
+          throw error;
+        }
+        if (thrown instanceof MtlsError && !(thrown instanceof StoreUnavailableError)) throw thrown;
+        const error = thrown instanceof StoreUnavailableError
+          ? thrown
+          : new StoreUnavailableError(`Redis failed: ${(thrown as Error).message}`, { cause: thrown });
+        emit({ type: 'store.unavailable', model, operation, error });
+        throw error;
+      }
+    },
+  };
+}
+
+/**
+ * Deletes every entity an index (grant or certificate) points to, then the index entries, and returns
+ * how many entities existed. Complete and idempotent: members are only removed from the index after
+ * their keys are gone, so a call cut short is finished by the next one. On a single server each batch
+ * is one script; on a Cluster the member keys live in other slots, so they are deleted first and the
+ * index entries after.
+ */
+export async function revokeIndex(store: Store, index: string): Promise<number> {
+  const members = await store.client.zrange(index, 0, -1);
+  let removed = 0;
+  for (let start = 0; start < members.length; start += REVOKE_BATCH) {
+    const batch = members.slice(start, start + REVOKE_BATCH);
+    if (store.cluster) {
+      const counts = await Promise.all(batch.map((key) => store.client.del(key)));
+      removed += counts.reduce((sum, count) => sum + count, 0);
+      await store.client.zrem(index, ...batch);
+    } else {
+      removed += await store.scripts.oidcMtlsRevoke(1 + batch.length, index, ...batch, ...batch);
+    }
+  }
+  return removed;
+}

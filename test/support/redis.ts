@@ -1,0 +1,173 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Cluster, Redis, type RedisOptions } from 'ioredis';
+
+/*
+ * Real Redis for tests. The machine's Redis (127.0.0.1:6379) is shared with other test runs, so the
+ * single-server tests use only database SHARED_DB and flush only it. Servers and clusters that tests
+ * need to stop are started here, on free loopback ports, each with its own temporary directory, and
+ * are killed even when a test fails (and, as a last resort, when the process exits).
+ */
+
+export const SHARED_DB = 9;
+
+const children = new Set<ChildProcess>();
+process.on('exit', () => {
+  for (const child of children) child.kill('SIGKILL');
+});
+
+/** A client on the shared server's test database. Call `flushdb()` in `beforeEach`, `quit()` in `after`. */
+export function sharedRedis(options: RedisOptions = {}): Redis {
+  return new Redis({ host: '127.0.0.1', port: 6379, db: SHARED_DB, lazyConnect: false, ...options });
+}
+
+async function portIsFree(port: number): Promise<boolean> {
+  const server = createServer();
+  return new Promise((resolve) => {
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
+}
+
+/** A free port whose cluster bus port (port + 10000) is free too. */
+async function freePort(): Promise<number> {
+  for (;;) {
+    const port = 17000 + Math.floor(Math.random() * 20000);
+    if (await portIsFree(port) && await portIsFree(port + 10000)) return port;
+  }
+}
+
+async function waitForPing(port: number): Promise<void> {
+  for (let attempt = 0; attempt < 200; attempt += 1) {
+    const probe = new Redis({ host: '127.0.0.1', port, lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0 });
+    probe.on('error', () => undefined);
+    try {
+      await probe.connect();
+      await probe.ping();
+      return;
+    } catch {
+      await sleep(25);
+    } finally {
+      probe.disconnect();
+    }
+  }
+  throw new Error(`redis-server on port ${port} did not start`);
+}
+
+export interface RedisServer {
+  readonly port: number;
+  /** Stops the server (SIGKILL: nothing is flushed at exit, only what was already on disk survives). */
+  stop(): Promise<void>;
+  /** Starts it again on the same port and directory. */
+  start(): Promise<void>;
+  /** Stops it and removes its directory. */
+  destroy(): Promise<void>;
+}
+
+async function launch(args: string[]): Promise<ChildProcess> {
+  const child = spawn('redis-server', args, { stdio: 'ignore' });
+  children.add(child);
+  child.once('exit', () => children.delete(child));
+  return child;
+}
+
+async function kill(child: ChildProcess | undefined): Promise<void> {
+  if (!child || child.exitCode !== null || child.signalCode !== null) return;
+  const exited = once(child, 'exit');
+  child.kill('SIGKILL');
+  await exited;
+}
+
+/**
+ * Starts a redis-server of its own on a free loopback port. With `durable` it writes every command
+ * to its append-only file before answering, so a restart keeps everything it acknowledged.
+ */
+export async function startRedisServer({ durable = false, cluster = false } = {}): Promise<RedisServer> {
+  const port = await freePort();
+  const dir = await mkdtemp(join(tmpdir(), 'mtls-redis-'));
+  const args = [
+    '--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '',
+    ...(durable ? ['--appendonly', 'yes', '--appendfsync', 'always'] : ['--appendonly', 'no']),
+    ...(cluster ? ['--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf', '--cluster-node-timeout', '2000'] : []),
+  ];
+  let child: ChildProcess | undefined;
+  const server: RedisServer = {
+    port,
+    async start() {
+      child = await launch(args);
+      await waitForPing(port);
+    },
+    async stop() {
+      await kill(child);
+      child = undefined;
+    },
+    async destroy() {
+      await server.stop();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+  await server.start();
+  return server;
+}
+
+export interface RedisCluster {
+  readonly ports: readonly number[];
+  /** A new ioredis Cluster client; the caller quits it. */
+  connect(options?: ConstructorParameters<typeof Cluster>[1]): Cluster;
+  /** Flushes every master. */
+  flush(): Promise<void>;
+  destroy(): Promise<void>;
+}
+
+/** Starts three masters on loopback, joins them with `redis-cli --cluster create`, waits for `cluster_state:ok`. */
+export async function startRedisCluster(): Promise<RedisCluster> {
+  const nodes: RedisServer[] = [];
+  const destroy = async () => {
+    await Promise.all(nodes.map((node) => node.destroy()));
+  };
+  try {
+    for (let index = 0; index < 3; index += 1) nodes.push(await startRedisServer({ cluster: true }));
+    const create = spawn('redis-cli', [
+      '--cluster', 'create', ...nodes.map((node) => `127.0.0.1:${node.port}`), '--cluster-yes',
+    ], { stdio: 'ignore' });
+    const [code] = await once(create, 'exit') as [number | null];
+    if (code !== 0) throw new Error(`redis-cli --cluster create exited with ${code}`);
+    for (const node of nodes) {
+      const probe = new Redis({ host: '127.0.0.1', port: node.port });
+      try {
+        for (let attempt = 0; ; attempt += 1) {
+          const info = await probe.cluster('INFO') as string;
+          if (info.includes('cluster_state:ok')) break;
+          if (attempt > 400) throw new Error('Redis Cluster did not reach cluster_state:ok');
+          await sleep(25);
+        }
+      } finally {
+        probe.disconnect();
+      }
+    }
+  } catch (error) {
+    await destroy();
+    throw error;
+  }
+  const ports = nodes.map((node) => node.port);
+  return {
+    ports,
+    connect: (options) => new Cluster(ports.map((port) => ({ host: '127.0.0.1', port })), options),
+    async flush() {
+      await Promise.all(ports.map(async (port) => {
+        const node = new Redis({ host: '127.0.0.1', port });
+        try {
+          await node.flushall();
+        } finally {
+          node.disconnect();
+        }
+      }));
+    },
+    destroy,
+  };
+}
