@@ -1,0 +1,29 @@
+import type { ClientMetadata } from 'oidc-provider';
+import type { TestPki } from '../test/support/pki.js';
+
+export const RESOURCE = 'https://api.example.test';
+
+/** The demo clients: one per authentication method, both with certificate-bound tokens. */
+export function exampleClients(pki: TestPki): ClientMetadata[] {
+  const selfSignedJwk = pki.selfSigned.x509.publicKey.export({ format: 'jwk' });
+  return [
+    {
+      client_id: 'demo-tls',
+      token_endpoint_auth_method: 'tls_client_auth',
+      tls_client_auth_subject_dn: 'CN=client-a,O=Example Bank,C=GB',
+      tls_client_certificate_bound_access_tokens: true,
+      grant_types: ['client_credentials'],
+      response_types: [],
+      redirect_uris: [],
+    },
+    {
+      client_id: 'demo-self-signed',
+      token_endpoint_auth_method: 'self_signed_tls_client_auth',
+      jwks: { keys: [{ ...selfSignedJwk, x5c: [pki.selfSigned.der.toString('base64')] } as never] },
+      tls_client_certificate_bound_access_tokens: true,
+      grant_types: ['client_credentials'],
+      response_types: [],
+      redirect_uris: [],
+    },
+  ];
+}

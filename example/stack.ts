@@ -1,0 +1,89 @@
+// The example deployment: an authorization server (main origin + mTLS alias) and a resource server
+// that accepts only certificate-bound tokens. Storage is in memory unless REDIS_URL is set.
+import { once } from 'node:events';
+import { createServer, type Server } from 'node:https';
+import type { RequestListener } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import Koa from 'koa';
+import { Provider, type Configuration } from 'oidc-provider';
+import { createMtls, createMtlsServer } from '../src/index.js';
+import { createTokenVerifier, koaBoundToken, socketSource, type MtlsKoaState } from '../src/resource-server/index.js';
+import type { TestPki } from '../test/support/pki.js';
+import { exampleClients, RESOURCE } from './clients.js';
+import { exampleAdapter } from './storage.js';
+
+export interface StackPorts {
+  issuer: number;
+  mtls: number;
+  resource: number;
+}
+
+export interface Stack {
+  issuer: string;
+  mtlsOrigin: string;
+  resourceUrl: string;
+  storage: string;
+  close(): Promise<void>;
+}
+
+async function listen(server: Server, port: number): Promise<number> {
+  server.listen(port, '127.0.0.1');
+  await once(server, 'listening');
+  return (server.address() as AddressInfo).port;
+}
+
+export async function startStack(pki: TestPki, ports: StackPorts): Promise<Stack> {
+  const tls = { key: pki.server.keyPem, cert: pki.server.pem };
+  // The issuer URL needs the bound port, and the provider needs the issuer: listen first.
+  let handle: RequestListener = (_req, res) => { res.statusCode = 503; res.end(); };
+  const dispatch: RequestListener = (req, res) => handle(req, res);
+  const main = createServer(tls, dispatch);
+  const alias = createMtlsServer(tls, dispatch);
+  const issuer = `https://localhost:${await listen(main, ports.issuer)}`;
+  const mtlsOrigin = `https://localhost:${await listen(alias, ports.mtls)}`;
+
+  const storage = await exampleAdapter();
+  const mtls = createMtls({ trustAnchors: [pki.root.pem], mtlsOrigin });
+  const provider = new Provider(issuer, mtls.configure({
+    clients: exampleClients(pki),
+    ...(storage.adapter ? { adapter: storage.adapter } : {}),
+    scopes: ['api:read'],
+    features: {
+      devInteractions: { enabled: false },
+      clientCredentials: { enabled: true },
+      introspection: { enabled: true },
+      revocation: { enabled: true },
+      resourceIndicators: {
+        enabled: true,
+        defaultResource: () => RESOURCE,
+        getResourceServerInfo: () => ({ scope: 'api:read', audience: RESOURCE, accessTokenFormat: 'jwt', jwt: { sign: { alg: 'ES256' } } }),
+      },
+    },
+  } satisfies Configuration));
+  mtls.attach(provider);
+  handle = provider.callback();
+
+  const verifier = createTokenVerifier({ issuer, audience: RESOURCE, binding: { required: true }, http: { ca: pki.root.pem } });
+  const app = new Koa<MtlsKoaState>();
+  app.use(koaBoundToken(verifier, { certificateSource: socketSource() }));
+  app.use((ctx) => {
+    const { claims } = ctx.state.mtls;
+    ctx.body = { message: 'hello from the resource server', client_id: claims.client_id, cnf: claims.cnf };
+  });
+  const resource = createMtlsServer({ ...tls }, app.callback());
+  const resourceUrl = `https://localhost:${await listen(resource, ports.resource)}/api`;
+
+  return {
+    issuer,
+    mtlsOrigin,
+    resourceUrl,
+    storage: storage.description,
+    async close() {
+      for (const server of [main, alias, resource]) {
+        server.closeAllConnections();
+        server.close();
+      }
+      await storage.close();
+    },
+  };
+}

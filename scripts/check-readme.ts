@@ -1,0 +1,55 @@
+// Type-checks every ```ts block of README.md against the built package, so the docs cannot rot.
+// Each block is compiled as its own module after a prelude that declares the names a snippet takes
+// from "your existing setup" (issuer, configuration, keys), exactly as a user would have them.
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+
+const root = resolve(import.meta.dirname, '..');
+const dir = join(root, '.readme-check');
+
+const PRELUDE = `
+import type { Configuration } from 'oidc-provider';
+declare const issuer: string;
+declare const configuration: Configuration;
+declare const caPem: string;
+declare const mtlsOrigin: string;
+declare const tlsKey: string;
+declare const tlsCert: string;
+`;
+
+export function readmeBlocks(markdown: string): string[] {
+  return [...markdown.matchAll(/^```ts\n([\s\S]*?)^```$/gm)].map((match) => match[1] ?? '');
+}
+
+/** The quick-start block, marked in the README, which the packed-tarball test runs verbatim. */
+export function quickStart(markdown: string): string {
+  const match = /<!-- quick-start -->\s*```ts\n([\s\S]*?)^```/m.exec(markdown);
+  if (!match?.[1]) throw new Error('README.md has no <!-- quick-start --> ts block');
+  return match[1];
+}
+
+function main(): void {
+  const blocks = readmeBlocks(readFileSync(join(root, 'README.md'), 'utf8'));
+  if (blocks.length === 0) throw new Error('README.md has no ts blocks to check');
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir);
+  const files = blocks.map((block, index) => {
+    const file = join(dir, `block-${index + 1}.ts`);
+    writeFileSync(file, `${PRELUDE}\n${block}\nexport {};\n`);
+    return file;
+  });
+  writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify({
+    extends: '../tsconfig.json',
+    compilerOptions: { noEmit: true, noUnusedLocals: false, types: ['node'] },
+    include: ['*.ts'],
+  }));
+  try {
+    execFileSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', join(dir, 'tsconfig.json')], { stdio: 'inherit' });
+    console.log(`README.md: ${files.length} ts blocks type-check`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === resolve(import.meta.filename)) main();
