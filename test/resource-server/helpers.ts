@@ -6,6 +6,9 @@ import { request as httpsRequest } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { exportJWK, generateKeyPair, SignJWT, type JWK, type JWTPayload } from 'jose';
 import type { KeyObject } from 'node:crypto';
+import assert from 'node:assert/strict';
+import { MtlsError } from '../../src/errors.js';
+import type { TokenVerifier } from '../../src/resource-server/index.js';
 import type { TestCertificate } from '../support/pki.js';
 
 export interface JsonServer {
@@ -105,13 +108,13 @@ export interface HttpsResult {
 export function callHttps(
   origin: string,
   path: string,
-  options: { ca: TestCertificate; cert?: TestCertificate; authorization?: string },
+  options: { ca: TestCertificate; cert?: TestCertificate; authorization?: string; headers?: Record<string, string> },
 ): Promise<HttpsResult> {
   return new Promise((resolve, reject) => {
     const req = httpsRequest(new URL(path, origin), {
       ca: options.ca.pem,
       ...(options.cert ? { cert: options.cert.pem, key: options.cert.keyPem } : {}),
-      headers: options.authorization ? { authorization: options.authorization } : {},
+      headers: { ...options.headers, ...(options.authorization ? { authorization: options.authorization } : {}) },
       agent: false,
     }, (res) => {
       const chunks: Buffer[] = [];
@@ -121,4 +124,11 @@ export function callHttps(
     req.on('error', reject);
     req.end();
   });
+}
+
+/** Runs a verification that must fail and returns the coded error and its RFC 6750 answer. */
+export async function refusal(verifier: TokenVerifier, input: Parameters<TokenVerifier['verify']>[0]) {
+  const error = await verifier.verify(input).then(() => undefined, (caught: unknown) => caught);
+  assert.ok(error instanceof MtlsError, `expected a refusal, got ${String(error)}`);
+  return { code: error.code, message: error.message, challenge: verifier.challenge(error) };
 }

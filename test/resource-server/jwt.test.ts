@@ -2,18 +2,10 @@ import assert from 'node:assert/strict';
 import { SignJWT } from 'jose';
 import sinon from 'sinon';
 import { ClientCertificate } from '../../src/certificate/certificate.js';
-import { MtlsError } from '../../src/errors.js';
 import { createTokenVerifier, type TokenVerifier, type TokenVerifierOptions } from '../../src/resource-server/index.js';
 import { createTestPki, type TestPki } from '../support/pki.js';
 import { x5t } from '../support/thumbprint.js';
-import { accessToken, AUDIENCE, ISSUER, signingKey, startJsonServer, type JsonServer, type SigningKey } from './helpers.js';
-
-/** Runs a verification that must fail and returns the coded error and its RFC 6750 answer. */
-export async function refusal(verifier: TokenVerifier, input: Parameters<TokenVerifier['verify']>[0]) {
-  const error = await verifier.verify(input).then(() => undefined, (caught: unknown) => caught);
-  assert.ok(error instanceof MtlsError, `expected a refusal, got ${String(error)}`);
-  return { code: error.code, message: error.message, challenge: verifier.challenge(error) };
-}
+import { accessToken, AUDIENCE, ISSUER, refusal, signingKey, startJsonServer, type JsonServer, type SigningKey } from './helpers.js';
 
 describe('resource-server: JWT access tokens (RFC 9068) and certificate binding (RFC 8705 section 3)', () => {
   let pki: TestPki;

@@ -1,0 +1,203 @@
+// Koa and Express resource servers over real TLS (client certificates requested on loopback),
+// tokens signed at test time, keys served by a local JWKS server.
+import assert from 'node:assert/strict';
+import type { RequestListener } from 'node:http';
+import express from 'express';
+import Koa from 'koa';
+import { ClientCertificate } from '../../../src/certificate/certificate.js';
+import { ConfigurationError, ProxyUntrustedError, type MtlsError } from '../../../src/errors.js';
+import {
+  createTokenVerifier,
+  expressBoundToken,
+  koaBoundToken,
+  socketSource,
+  type CertificateSource,
+  type MiddlewareOptions,
+  type MtlsKoaState,
+  type TokenVerifier,
+  type TokenVerifierOptions,
+} from '../../../src/resource-server/index.js';
+import { createTestPki, type TestPki } from '../../support/pki.js';
+import { x5t } from '../../support/thumbprint.js';
+import { startHttps, type StartedServer } from '../../support/tls.js';
+import { accessToken, AUDIENCE, callHttps, ISSUER, signingKey, startJsonServer, type JsonServer, type SigningKey } from '../../resource-server/helpers.js';
+
+type Framework = 'koa' | 'express';
+
+function koaApp(verifier: TokenVerifier, options?: MiddlewareOptions): RequestListener {
+  const app = new Koa<MtlsKoaState>();
+  app.use(koaBoundToken(verifier, options));
+  app.use((ctx) => {
+    const { mtls } = ctx.state;
+    ctx.body = { sub: mtls.claims.sub, boundTo: mtls.boundTo ?? null, scopes: mtls.scopes, subject: mtls.certificate?.x509.subject ?? null };
+  });
+  app.silent = true;
+  return app.callback();
+}
+
+function expressApp(verifier: TokenVerifier, options?: MiddlewareOptions): RequestListener {
+  const app = express();
+  app.use(expressBoundToken(verifier, options));
+  app.get('/', (req, res) => {
+    const mtls = req.mtls!;
+    assert.equal(res.locals.mtls, mtls);
+    res.json({ sub: mtls.claims.sub, boundTo: mtls.boundTo ?? null, scopes: mtls.scopes, subject: mtls.certificate?.x509.subject ?? null });
+  });
+  app.use(((error, _req, res, _next) => {
+    res.status(500).json({ error: 'server_error', message: (error as Error).message });
+  }) as express.ErrorRequestHandler);
+  return app as unknown as RequestListener;
+}
+
+describe('resource-server middleware over real TLS', () => {
+  let pki: TestPki;
+  let key: SigningKey;
+  let jwks: JsonServer;
+  let servers: StartedServer[];
+
+  const verifierFor = (options: Partial<TokenVerifierOptions> = {}) => createTokenVerifier({
+    issuer: ISSUER,
+    audience: AUDIENCE,
+    discovery: false,
+    realm: 'api',
+    jwt: { jwks: `${jwks.origin}/jwks` },
+    ...options,
+  });
+  const serve = async (framework: Framework, verifier: TokenVerifier, options?: MiddlewareOptions) => {
+    const listener = framework === 'koa' ? koaApp(verifier, options) : expressApp(verifier, options);
+    const started = await startHttps(listener, { cert: pki.server, requestCert: true } as Parameters<typeof startHttps>[1]);
+    servers.push(started);
+    return started.origin;
+  };
+
+  before(async () => {
+    pki = await createTestPki();
+    key = await signingKey('k1');
+  });
+
+  beforeEach(async () => {
+    servers = [];
+    jwks = await startJsonServer(() => ({ status: 200, json: { keys: [key.publicJwk] } }));
+  });
+
+  afterEach(async () => {
+    await Promise.all(servers.map((server) => server.close()));
+    await jwks.close();
+  });
+
+  for (const framework of ['koa', 'express'] as const) {
+    describe(framework, () => {
+      it('lets a bound token through with its certificate and hands the result to the handler', async () => {
+        const origin = await serve(framework, verifierFor());
+        const token = await accessToken(key, { cnf: { 'x5t#S256': x5t(pki.clientA) } });
+        const response = await callHttps(origin, '/', { ca: pki.root, cert: pki.clientA, authorization: `Bearer ${token}` });
+        assert.equal(response.status, 200, response.body);
+        assert.deepEqual(JSON.parse(response.body), {
+          sub: 'user-1', boundTo: x5t(pki.clientA), scopes: ['api:read'], subject: pki.clientA.x509.subject,
+        });
+      });
+
+      it('refuses the same token with another certificate or none: 401 invalid_token', async () => {
+        const origin = await serve(framework, verifierFor());
+        const token = await accessToken(key, { cnf: { 'x5t#S256': x5t(pki.clientA) } });
+        for (const [cert, description] of [
+          [pki.clientB, 'the access token is bound to another certificate'],
+          [undefined, 'the access token is bound to a certificate and none was presented'],
+        ] as const) {
+          const response = await callHttps(origin, '/', { ca: pki.root, ...(cert ? { cert } : {}), authorization: `Bearer ${token}` });
+          assert.equal(response.status, 401);
+          assert.equal(response.headers['www-authenticate'], `Bearer realm="api", error="invalid_token", error_description="${description}"`);
+          assert.equal(response.headers['cache-control'], 'no-store');
+          assert.deepEqual(JSON.parse(response.body), { error: 'invalid_token', error_description: description });
+          assert.ok(!response.body.includes(token) && !response.body.includes(x5t(pki.clientA)));
+        }
+      });
+
+      it('answers a request without a token with a bare challenge, and a wrong scope with 403', async () => {
+        const origin = await serve(framework, verifierFor({ scopes: ['api:write'] }));
+        const none = await callHttps(origin, '/', { ca: pki.root, cert: pki.clientA });
+        assert.equal(none.status, 401);
+        assert.equal(none.headers['www-authenticate'], 'Bearer realm="api"');
+        const token = await accessToken(key);
+        const scoped = await callHttps(origin, '/', { ca: pki.root, authorization: `Bearer ${token}` });
+        assert.equal(scoped.status, 403);
+        assert.equal(
+          scoped.headers['www-authenticate'],
+          'Bearer realm="api", error="insufficient_scope", error_description="the access token lacks the scope api:write", scope="api:write"',
+        );
+        const malformed = await callHttps(origin, '/', { ca: pki.root, authorization: 'Bearer a b' });
+        assert.equal(malformed.status, 400);
+        assert.match(malformed.headers['www-authenticate']!, /error="invalid_request"/);
+      });
+
+      it('answers 503 when the JWKS cannot be fetched', async () => {
+        const down = await startJsonServer(() => ({ status: 200 }));
+        await down.close();
+        const origin = await serve(framework, verifierFor({ jwt: { jwks: `${down.origin}/jwks` } }));
+        const token = await accessToken(key);
+        const response = await callHttps(origin, '/', { ca: pki.root, authorization: `Bearer ${token}` });
+        assert.equal(response.status, 503);
+        assert.equal(response.headers['www-authenticate'], undefined);
+        assert.deepEqual(JSON.parse(response.body), { error: 'temporarily_unavailable', error_description: 'the issuer\'s JWKS could not be fetched' });
+      });
+
+      it('treats a refused intake as no certificate, reports it, and never falls through to the socket', async () => {
+        const refusals: MtlsError[] = [];
+        const untrusted: CertificateSource = {
+          name: 'test-header',
+          read: (req) => req.headers['x-client-cert']
+            ? { kind: 'refused', error: new ProxyUntrustedError('the certificate header came from an untrusted peer') }
+            : { kind: 'none' },
+        };
+        const origin = await serve(framework, verifierFor(), {
+          certificateSource: [untrusted, socketSource()],
+          onIntakeRefused: (error) => refusals.push(error),
+        });
+        const token = await accessToken(key, { cnf: { 'x5t#S256': x5t(pki.clientA) } });
+        const forged = await callHttps(origin, '/', {
+          ca: pki.root, cert: pki.clientA, authorization: `Bearer ${token}`, headers: { 'x-client-cert': 'anything' },
+        });
+        assert.equal(forged.status, 401);
+        assert.deepEqual(refusals.map((error) => error.code), ['ERR_MTLS_PROXY_UNTRUSTED']);
+        const direct = await callHttps(origin, '/', { ca: pki.root, cert: pki.clientA, authorization: `Bearer ${token}` });
+        assert.equal(direct.status, 200, 'without the header, the socket source is used');
+      });
+
+      it('takes the certificate from any CertificateSource, e.g. a header from a trusted proxy', async () => {
+        const header: CertificateSource = {
+          name: 'test-proxy',
+          read: (req) => {
+            const value = req.headers['x-test-client-cert'];
+            if (typeof value !== 'string') return { kind: 'none' };
+            const leaf = ClientCertificate.from(Buffer.from(value, 'base64'));
+            return { kind: 'certificate', certificate: { leaf, chain: [], source: 'test-proxy' } };
+          },
+        };
+        const origin = await serve(framework, verifierFor(), { certificateSource: header });
+        const token = await accessToken(key, { cnf: { 'x5t#S256': x5t(pki.clientB) } });
+        const { status } = await callHttps(origin, '/', {
+          ca: pki.root, authorization: `Bearer ${token}`, headers: { 'x-test-client-cert': pki.clientB.der.toString('base64') },
+        });
+        assert.equal(status, 200);
+      });
+
+      it('passes unexpected errors to the framework (500), never turning them into a pass or a 401', async () => {
+        const real = verifierFor();
+        const broken: TokenVerifier = { verify: () => Promise.reject(new Error('bug')), challenge: real.challenge };
+        const origin = await serve(framework, broken);
+        const response = await callHttps(origin, '/', { ca: pki.root, authorization: 'Bearer x' });
+        assert.equal(response.status, 500);
+      });
+    });
+  }
+
+  it('validates middleware options at creation', () => {
+    const verifier = verifierFor();
+    assert.throws(() => koaBoundToken(verifier, { certificateSource: [] }), (error: unknown) =>
+      error instanceof ConfigurationError && error.message === 'certificateSource must be a CertificateSource or a non-empty array of them');
+    assert.throws(() => expressBoundToken({} as TokenVerifier), (error: unknown) =>
+      error instanceof ConfigurationError && error.message === 'verifier must be created with createTokenVerifier()');
+    assert.throws(() => expressBoundToken(verifier, { onIntakeRefused: 'log' as never }), (error: unknown) =>
+      error instanceof ConfigurationError && error.message === 'onIntakeRefused must be a function');
+  });
+});
