@@ -110,7 +110,7 @@ export class RedisAdapter implements Adapter {
       throw error;
     }
     if (outcome === -2) {
-      store.corrupt(this.#model, 'consume', 'stored entity has an unknown format marker');
+      store.corrupt(this.#model, 'consume', 'stored entity has an unknown format');
     }
     throw consumedMissing(this.#model);
   }
@@ -134,7 +134,7 @@ export class RedisAdapter implements Adapter {
     return store.run(
       this.#model,
       operation,
-      async () => decodeEntity(await store.client.hmget(key, 'v', 'p', 'c')),
+      async () => decodeEntity(await store.client.hgetall(key)),
       () => undefined,
     );
   }

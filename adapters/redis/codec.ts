@@ -26,17 +26,20 @@ export function encodeEntity(payload: AdapterPayload): EncodedEntity {
   };
 }
 
+const FIELDS = new Set(['v', 'p', 'c']);
+
 /**
- * Decodes the `HMGET v p c` reply. Returns `undefined` for an absent key; throws
+ * Decodes the `HGETALL` reply. Returns `undefined` for an absent key; throws
  * {@link StoreCorruptError} for anything this adapter did not write.
  */
-export function decodeEntity(fields: readonly (string | null)[]): AdapterPayload | undefined {
-  const [format, json, consumed] = fields;
-  if (format == null && json == null && consumed == null) {
+export function decodeEntity(fields: Readonly<Record<string, string>>): AdapterPayload | undefined {
+  const names = Object.keys(fields);
+  if (names.length === 0) {
     return undefined;
   }
-  if (format !== FORMAT) {
-    throw new StoreCorruptError('stored entity has an unknown format marker');
+  const { v: format, p: json, c: consumed } = fields;
+  if (format !== FORMAT || names.some((name) => !FIELDS.has(name))) {
+    throw new StoreCorruptError('stored entity has an unknown format');
   }
   let payload: unknown;
   try {
@@ -47,7 +50,7 @@ export function decodeEntity(fields: readonly (string | null)[]): AdapterPayload
   if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) {
     throw new StoreCorruptError('stored entity payload is not a JSON object');
   }
-  if (consumed == null) {
+  if (consumed === undefined) {
     return payload as AdapterPayload;
   }
   const at = Number(consumed);
