@@ -3,7 +3,13 @@ import 'reflect-metadata';
 import { webcrypto, X509Certificate as NodeX509, createPrivateKey, type KeyObject } from 'node:crypto';
 import * as x509 from '@peculiar/x509';
 
-x509.cryptoProvider.set(webcrypto as unknown as Crypto);
+x509.cryptoProvider.set(webcrypto as never);
+
+type CryptoKeyPair = webcrypto.CryptoKeyPair;
+type Algorithm = webcrypto.Algorithm;
+type EcdsaParams = webcrypto.EcdsaParams;
+type EcKeyGenParams = webcrypto.EcKeyGenParams;
+type RsaHashedKeyGenParams = webcrypto.RsaHashedKeyGenParams;
 
 export type KeyAlgorithm = 'P-256' | 'P-384' | 'RSA-2048' | 'RSA-1024' | 'Ed25519';
 
