@@ -23,6 +23,12 @@ export interface MiddlewareOptions {
    * with `ERR_MTLS_BINDING_MISMATCH`. Default: logs through `NODE_DEBUG=oidc-provider-mtls`.
    */
   onIntakeRefused?: (error: MtlsError, req: IncomingMessage) => void;
+  /**
+   * Called with the coded error of every refused request (missing, invalid or unbound token,
+   * binding mismatch, insufficient scope, provider unreachable), for logs and metrics; the client
+   * only sees the RFC 6750 answer. Default: logs through `NODE_DEBUG=oidc-provider-mtls`.
+   */
+  onTokenRefused?: (error: MtlsError, req: IncomingMessage) => void;
 }
 
 /** The verdict on one request: a verified token, or the answer to send. */
@@ -47,20 +53,22 @@ export function createRequestCheck(
   if (list.length === 0 || !list.every((source) => typeof source?.read === 'function' && typeof source.name === 'string')) {
     throw new ConfigurationError('certificateSource must be a CertificateSource or a non-empty array of them');
   }
-  if (options.onIntakeRefused !== undefined && typeof options.onIntakeRefused !== 'function') {
-    throw new ConfigurationError('onIntakeRefused must be a function');
+  for (const hook of ['onIntakeRefused', 'onTokenRefused'] as const) {
+    if (options[hook] !== undefined && typeof options[hook] !== 'function') throw new ConfigurationError(`${hook} must be a function`);
   }
-  const onRefused = options.onIntakeRefused ?? ((error: MtlsError) => debug('certificate intake refused: %s %s', error.code, error.message));
+  const onIntakeRefused = options.onIntakeRefused ?? ((error: MtlsError) => debug('certificate intake refused: %s %s', error.code, error.message));
+  const onTokenRefused = options.onTokenRefused ?? ((error: MtlsError) => debug('token refused: %s %s', error.code, error.message));
 
   return async (req) => {
     const intake = await readCertificate(sources, req);
-    if (intake.kind === 'refused') onRefused(intake.error, req);
+    if (intake.kind === 'refused') onIntakeRefused(intake.error, req);
     const certificate = intake.kind === 'certificate' ? intake.certificate.leaf : undefined;
     try {
       const token = await verifier.verify({ authorization: req.headers.authorization, certificate });
       return { ok: true, token };
     } catch (error) {
       if (!isRefusal(error)) throw error;
+      onTokenRefused(error, req);
       return { ok: false, challenge: verifier.challenge(error) };
     }
   };
