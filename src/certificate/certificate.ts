@@ -2,7 +2,9 @@ import { X509Certificate, createHash } from 'node:crypto';
 import { AsnConvert } from '@peculiar/asn1-schema';
 import { Certificate } from '@peculiar/asn1-x509';
 import { CertificateMalformedError } from '../errors.js';
+import { formatDistinguishedName } from './names.js';
 import { decodePemCertificates, encodePemCertificate } from './pem.js';
+import { profileOf } from './profile.js';
 
 /** What callers may hand in for a certificate: PEM text, DER bytes, or a parsed value. */
 export type CertificateInput = string | Uint8Array | X509Certificate | ClientCertificate;
@@ -82,6 +84,24 @@ export class ClientCertificate {
   get thumbprint(): string {
     this.#thumbprint ??= createHash('sha256').update(this.der).digest('base64url');
     return this.#thumbprint;
+  }
+
+  /**
+   * Base64url SHA-256 of the DER `subjectPublicKeyInfo`: identifies a key, not a name, so a
+   * client can be pinned to an anchor that cannot be impersonated by a look-alike subject.
+   */
+  get spkiSha256(): string {
+    return profileOf(this).spkiSha256;
+  }
+
+  /** The subject as an RFC 4514 string, e.g. `CN=client,O=Bank,C=GB`. */
+  get subjectDn(): string {
+    return formatDistinguishedName(profileOf(this).subject.name);
+  }
+
+  /** The issuer as an RFC 4514 string. */
+  get issuerDn(): string {
+    return formatDistinguishedName(profileOf(this).issuer.name);
   }
 
   /** PEM text of the certificate. */

@@ -1,0 +1,21 @@
+export { ClientCertificate, type CertificateInput } from './certificate.js';
+export { decodePemCertificates, encodePemCertificate } from './pem.js';
+export { TrustAnchors, type TrustAnchorSource } from './anchors.js';
+export type { AlgorithmPolicy } from './algorithms.js';
+export { verifyCertificateChain, type ChainVerdict, type Purpose, type VerifyChainOptions } from './verify.js';
+export {
+  createCertificateValidator,
+  type CertificateValidator,
+  type CertificateValidatorOptions,
+  type ValidatorVerifyOptions,
+} from './validator.js';
+export {
+  offeredSubjectValues,
+  parseDistinguishedName,
+  subjectMatches,
+  SUBJECT_PROPERTIES,
+  type SubjectProperty,
+} from './subject.js';
+export { formatDistinguishedName, type DistinguishedName, type NameAttribute } from './names.js';
+export type { RevocationOptions } from './revocation/policy.js';
+export type { RevocationChecker, RevocationEvent, RevocationMode, RevocationStatus } from './revocation/types.js';

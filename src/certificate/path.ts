@@ -1,0 +1,278 @@
+import type { CertificateRejectionCode } from '../errors.js';
+import { publicKeyOf, verifySignature, weakKeyReason, type AlgorithmPolicy } from './algorithms.js';
+import type { TrustAnchors } from './anchors.js';
+import type { ClientCertificate } from './certificate.js';
+import { checkNameConstraints, type NameConstraintSet } from './name-constraints.js';
+import { EXT, KEY_USAGE, profileOf, type CertificateProfile } from './profile.js';
+
+/** Purposes a leaf may be validated for. */
+export type Purpose = 'clientAuth' | 'any';
+
+/** Everything path building needs, already validated. */
+export interface PathContext {
+  readonly anchors: TrustAnchors;
+  readonly intermediates: readonly ClientCertificate[];
+  /** Validation time, epoch milliseconds. */
+  readonly time: number;
+  /** Clock tolerance in milliseconds. */
+  readonly tolerance: number;
+  readonly purpose: Purpose;
+  readonly algorithms: AlgorithmPolicy;
+  /** Most intermediates a path may hold (self-issued ones not counted). */
+  readonly maxIntermediates: number;
+  /** SPKI SHA-256 digests of the anchors this validation may end at; all when undefined. */
+  readonly allowedAnchors?: ReadonlySet<string>;
+}
+
+export interface Failure {
+  readonly code: CertificateRejectionCode;
+  readonly message: string;
+}
+
+/** A validated path: `chain` is leaf first, then intermediates; the anchor comes separately. */
+export interface ValidPath {
+  readonly chain: readonly ClientCertificate[];
+  readonly anchor: ClientCertificate;
+}
+
+const OID_CLIENT_AUTH = '1.3.6.1.5.5.7.3.2';
+const OID_ANY_EKU = '2.5.29.37.0';
+// Path building explores alternatives (cross-signatures, re-keyed CAs); this bounds the
+// signature checks a hostile set of intermediates can make us do.
+const MAX_SIGNATURE_CHECKS = 64;
+
+/**
+ * Extensions this validator processes; a critical extension outside this set rejects the
+ * certificate (RFC 5280 section 4.2). Certificate policies are accepted because validation runs
+ * with any-policy and no explicit-policy requirement (section 6.1.1 c, e, f).
+ */
+const RECOGNIZED = new Set<string>([
+  EXT.basicConstraints, EXT.keyUsage, EXT.extKeyUsage, EXT.subjectAltName, EXT.nameConstraints,
+  EXT.certificatePolicies, EXT.subjectKeyIdentifier, EXT.authorityKeyIdentifier,
+  EXT.crlDistributionPoints, EXT.authorityInfoAccess, EXT.issuerAltName, EXT.freshestCrl,
+]);
+// RFC 5280 4.2.1.1, 4.2.1.2, 4.2.2.1: conforming CAs mark these non-critical.
+const MUST_BE_NON_CRITICAL = [EXT.authorityKeyIdentifier, EXT.subjectKeyIdentifier, EXT.authorityInfoAccess];
+
+/**
+ * Builds and validates a path from `leaf` to a trust anchor (RFC 5280 section 6.1), trying
+ * candidate issuers in order (anchors first, then key-identifier matches) and backtracking on
+ * failure. Returns the first valid path, or the most relevant failure.
+ */
+export function buildPath(leaf: ClientCertificate, context: PathContext): ValidPath | Failure {
+  const state: BuildState = { signatureChecks: 0, failures: [] };
+  // The leaf is itself an anchor: the only way a self-issued certificate is ever accepted.
+  if (context.anchors.has(leaf)) {
+    const failure = validatePath([leaf], context);
+    if (failure === undefined) return { chain: [leaf], anchor: leaf };
+    state.failures.push({ ...failure, complete: true });
+  }
+  const found = extend([leaf], context, state);
+  if (found) return found;
+  const complete = state.failures.find((failure) => failure.complete);
+  if (complete) return { code: complete.code, message: complete.message };
+  const partial = state.failures[0];
+  if (partial) return { code: partial.code, message: partial.message };
+  return { code: 'ERR_MTLS_CHAIN_UNTRUSTED', message: `no path from ${JSON.stringify(leaf.subjectDn)} to a trust anchor` };
+}
+
+interface BuildState {
+  signatureChecks: number;
+  failures: (Failure & { complete: boolean })[];
+}
+
+function extend(path: ClientCertificate[], context: PathContext, state: BuildState): ValidPath | undefined {
+  const child = path[path.length - 1]!;
+  const childProfile = profileOf(child);
+  for (const { certificate: issuer, anchor } of candidates(childProfile, context)) {
+    if (path.some((seen) => seen === issuer || seen.thumbprint === issuer.thumbprint || sameKeyAndName(seen, issuer))) continue;
+    if (state.signatureChecks >= MAX_SIGNATURE_CHECKS) {
+      state.failures.push({ code: 'ERR_MTLS_CHAIN_UNTRUSTED', message: 'path building gave up: too many candidate issuers', complete: false });
+      return undefined;
+    }
+    state.signatureChecks += 1;
+    const signature = checkSignature(child, issuer, context.algorithms);
+    if (signature) {
+      state.failures.push({ ...signature, complete: anchor });
+      continue;
+    }
+    if (anchor) {
+      if (context.allowedAnchors && !context.allowedAnchors.has(profileOf(issuer).spkiSha256)) {
+        state.failures.push({ code: 'ERR_MTLS_ANCHOR_NOT_ALLOWED', message: `the chain ends at ${JSON.stringify(issuer.subjectDn)}, an anchor this client may not use`, complete: true });
+        continue;
+      }
+      const failure = validatePath([issuer, ...[...path].reverse()], context);
+      if (failure === undefined) return { chain: [...path], anchor: issuer };
+      state.failures.push({ ...failure, complete: true });
+      continue;
+    }
+    if (path.length > context.maxIntermediates + countSelfIssued(path)) {
+      state.failures.push({ code: 'ERR_MTLS_CHAIN_TOO_LONG', message: `the path is longer than ${context.maxIntermediates} intermediates`, complete: false });
+      continue;
+    }
+    const found = extend([...path, issuer], context, state);
+    if (found) return found;
+  }
+  return undefined;
+}
+
+function countSelfIssued(path: readonly ClientCertificate[]): number {
+  return path.slice(1).filter((certificate) => profileOf(certificate).selfIssued).length;
+}
+
+function sameKeyAndName(a: ClientCertificate, b: ClientCertificate): boolean {
+  const pa = profileOf(a);
+  const pb = profileOf(b);
+  return pa.spkiSha256 === pb.spkiSha256 && pa.subject.key === pb.subject.key;
+}
+
+function* candidates(child: CertificateProfile, context: PathContext): Generator<{ certificate: ClientCertificate; anchor: boolean }> {
+  const byKeyId = (list: readonly ClientCertificate[]): ClientCertificate[] => {
+    const aki = child.authorityKeyId;
+    if (aki === undefined) return [...list];
+    // RFC 5280 4.2.1.1: the key identifier picks among same-name issuers; mismatches go last.
+    const rank = (c: ClientCertificate): number => {
+      const ski = profileOf(c).subjectKeyId;
+      return ski === undefined ? 1 : ski.equals(aki) ? 0 : 2;
+    };
+    return [...list].sort((a, b) => rank(a) - rank(b));
+  };
+  for (const certificate of byKeyId(context.anchors.withSubject(child.issuer.key))) yield { certificate, anchor: true };
+  const intermediates = context.intermediates.filter((c) => profileOf(c).subject.key === child.issuer.key && !context.anchors.has(c));
+  for (const certificate of byKeyId(intermediates)) yield { certificate, anchor: false };
+}
+
+const signatureResults = new WeakMap<ClientCertificate, Map<string, Failure | null>>();
+
+function checkSignature(child: ClientCertificate, issuer: ClientCertificate, algorithms: AlgorithmPolicy): Failure | undefined {
+  const issuerProfile = profileOf(issuer);
+  const cacheKey = `${issuerProfile.spkiSha256}:${algorithms.allowSha1}`;
+  let results = signatureResults.get(child);
+  const cached = results?.get(cacheKey);
+  if (cached !== undefined) return cached ?? undefined;
+  const profile = profileOf(child);
+  const key = publicKeyOf(issuerProfile.spki);
+  let failure: Failure | undefined;
+  if (key instanceof Error) {
+    failure = { code: 'ERR_MTLS_WEAK_ALGORITHM', message: `the key of ${JSON.stringify(issuer.subjectDn)} is not usable: ${key.message}` };
+  } else {
+    const outcome = verifySignature(profile.tbs, profile.signatureAlgorithm, profile.signature, key, algorithms);
+    if (outcome === 'invalid') {
+      failure = { code: 'ERR_MTLS_CHAIN_SIGNATURE', message: `the signature on ${JSON.stringify(child.subjectDn)} does not verify with the key of ${JSON.stringify(issuer.subjectDn)}` };
+    } else if (outcome !== 'valid') {
+      failure = { code: 'ERR_MTLS_WEAK_ALGORITHM', message: `${JSON.stringify(child.subjectDn)}: ${outcome.weak}` };
+    }
+  }
+  if (!results) signatureResults.set(child, (results = new Map()));
+  results.set(cacheKey, failure ?? null);
+  return failure;
+}
+
+/**
+ * RFC 5280 section 6.1 over `path` (anchor first, leaf last; one element when the leaf is the
+ * anchor). Signatures were checked while building; everything else is checked here.
+ */
+export function validatePath(path: readonly ClientCertificate[], context: PathContext): Failure | undefined {
+  const last = path.length - 1;
+  const constraints: NameConstraintSet[] = [];
+  let maxPathLength = Number.POSITIVE_INFINITY;
+  for (let i = 0; i <= last; i += 1) {
+    const certificate = path[i]!;
+    const profile = profileOf(certificate);
+    const isAnchor = i === 0;
+    const isLeaf = i === last;
+    const subject = JSON.stringify(certificate.subjectDn);
+    const failure = checkCommon(profile, subject, context);
+    if (failure) return failure;
+    // 6.1.3 b-c: the anchor's constraints bind what it issues, not its own names.
+    if (!isAnchor && (!profile.selfIssued || isLeaf)) {
+      const problem = checkNameConstraints(profile, constraints);
+      if (problem) return { code: 'ERR_MTLS_NAME_CONSTRAINTS', message: `${subject}: ${problem}` };
+    }
+    if (isLeaf) return checkLeaf(profile, subject, context);
+    // 6.1.4 k: every issuer must be a CA.
+    if (profile.version !== 3 && !isAnchor) {
+      return { code: 'ERR_MTLS_CHAIN_NOT_CA', message: `${subject} is a version ${profile.version} certificate and cannot issue certificates` };
+    }
+    if (profile.version === 3 && profile.basicConstraints?.ca !== true) {
+      return { code: 'ERR_MTLS_CHAIN_NOT_CA', message: `${subject} is not a CA (basicConstraints cA is not set)` };
+    }
+    // RFC 5280 4.2.1.9: conforming CAs mark basicConstraints critical.
+    if (profile.extensions.get(EXT.basicConstraints)?.critical === false) {
+      return { code: 'ERR_MTLS_CHAIN_NOT_CA', message: `${subject} has a non-critical basicConstraints extension` };
+    }
+    // 6.1.4 n: a CA key usage must allow certificate signing.
+    if (profile.keyUsage !== undefined && !(profile.keyUsage & KEY_USAGE.keyCertSign)) {
+      return { code: 'ERR_MTLS_KEY_USAGE', message: `${subject} may not sign certificates (keyUsage lacks keyCertSign)` };
+    }
+    // Issuer EKUs restrict what they issue (the practice of OpenSSL, Windows, Go and NSS).
+    if (context.purpose === 'clientAuth' && profile.extendedKeyUsage && !allowsClientAuth(profile.extendedKeyUsage)) {
+      return { code: 'ERR_MTLS_EKU', message: `${subject} may not issue client authentication certificates (its extendedKeyUsage excludes clientAuth)` };
+    }
+    // 6.1.4 l-m: path length, where self-issued certificates do not count.
+    if (!isAnchor && !profile.selfIssued) {
+      if (maxPathLength <= 0) return { code: 'ERR_MTLS_CHAIN_PATH_LENGTH', message: `${subject} exceeds the pathLenConstraint of a CA above it` };
+      maxPathLength -= 1;
+    }
+    const pathLength = profile.basicConstraints?.pathLength;
+    if (pathLength !== undefined && pathLength < maxPathLength) maxPathLength = pathLength;
+    // 6.1.4 g.
+    if (profile.nameConstraints) constraints.push(profile.nameConstraints);
+  }
+  return undefined;
+}
+
+function checkCommon(profile: CertificateProfile, subject: string, context: PathContext): Failure | undefined {
+  // 6.1.3 a.2, with the configured tolerance for clock skew.
+  if (context.time + context.tolerance < profile.notBefore) {
+    return { code: 'ERR_MTLS_CERT_NOT_YET_VALID', message: `${subject} is not valid before ${new Date(profile.notBefore).toISOString()}` };
+  }
+  if (context.time - context.tolerance > profile.notAfter) {
+    return { code: 'ERR_MTLS_CERT_EXPIRED', message: `${subject} expired at ${new Date(profile.notAfter).toISOString()}` };
+  }
+  for (const [oid, extension] of profile.extensions) {
+    if (extension.critical && !RECOGNIZED.has(oid)) {
+      return { code: 'ERR_MTLS_CRITICAL_EXTENSION', message: `${subject} has an unrecognized critical extension ${oid}` };
+    }
+  }
+  for (const oid of MUST_BE_NON_CRITICAL) {
+    if (profile.extensions.get(oid)?.critical) {
+      return { code: 'ERR_MTLS_CRITICAL_EXTENSION', message: `${subject} marks the extension ${oid} critical, which RFC 5280 forbids` };
+    }
+  }
+  const key = publicKeyOf(profile.spki);
+  const weak = key instanceof Error ? key.message : weakKeyReason(key, context.algorithms);
+  if (weak) return { code: 'ERR_MTLS_WEAK_ALGORITHM', message: `${subject}: ${weak}` };
+  return undefined;
+}
+
+function checkLeaf(profile: CertificateProfile, subject: string, context: PathContext): Failure | undefined {
+  // RFC 5280 4.2.1.10: name constraints belong in CA certificates only.
+  if (profile.nameConstraints && profile.basicConstraints?.ca !== true) {
+    return { code: 'ERR_MTLS_NAME_CONSTRAINTS', message: `${subject} is an end entity with a nameConstraints extension` };
+  }
+  // RFC 5280 4.2.1.3: keyCertSign is for CAs only.
+  if (profile.keyUsage !== undefined && profile.keyUsage & KEY_USAGE.keyCertSign && profile.basicConstraints?.ca !== true) {
+    return { code: 'ERR_MTLS_KEY_USAGE', message: `${subject} asserts keyCertSign without being a CA` };
+  }
+  if (context.purpose !== 'clientAuth') return undefined;
+  // TLS client authentication signs the handshake (RFC 8446 4.4.3); static (EC)DH keys agree instead.
+  if (profile.keyUsage !== undefined && !(profile.keyUsage & (KEY_USAGE.digitalSignature | KEY_USAGE.keyAgreement))) {
+    return { code: 'ERR_MTLS_KEY_USAGE', message: `${subject} keyUsage allows neither digitalSignature nor keyAgreement` };
+  }
+  if (profile.keyUsage !== undefined && !(profile.keyUsage & KEY_USAGE.digitalSignature)) {
+    const key = publicKeyOf(profile.spki);
+    if (key instanceof Error || key.asymmetricKeyType !== 'ec') {
+      return { code: 'ERR_MTLS_KEY_USAGE', message: `${subject} keyUsage lacks digitalSignature, which its key type needs` };
+    }
+  }
+  // RFC 5280 4.2.1.12, RFC 5246/8446: a client certificate with an EKU must allow clientAuth.
+  if (profile.extendedKeyUsage && !allowsClientAuth(profile.extendedKeyUsage)) {
+    return { code: 'ERR_MTLS_EKU', message: `${subject} extendedKeyUsage does not include clientAuth` };
+  }
+  return undefined;
+}
+
+function allowsClientAuth(ekus: readonly string[]): boolean {
+  return ekus.includes(OID_CLIENT_AUTH) || ekus.includes(OID_ANY_EKU);
+}

@@ -1,0 +1,111 @@
+import { ConfigurationError } from '../errors.js';
+import { TrustAnchors, type TrustAnchorSource } from './anchors.js';
+import type { ClientCertificate } from './certificate.js';
+import { resolvePins, resolveSettings, runVerification, type ChainVerdict, type VerifyChainOptions } from './verify.js';
+
+/** Options of {@link createCertificateValidator}, held for the life of the process. */
+export interface CertificateValidatorOptions extends Omit<VerifyChainOptions, 'trustAnchors' | 'intermediates' | 'at' | 'allowedAnchors'> {
+  /**
+   * Trust anchors: PEM text (bundles allowed), DER, parsed certificates, or `{ file: path }`
+   * entries re-read by {@link CertificateValidator.reload} without a restart.
+   */
+  trustAnchors: readonly TrustAnchorSource[];
+  /** Intermediate CA certificates to use besides those the client sends (same forms). @default [] */
+  intermediates?: readonly TrustAnchorSource[];
+  /**
+   * Verdict cache: `max` entries (LRU), each kept until the earliest `notAfter` in its path or
+   * the revocation data expire, and at most `ttl` seconds. `false` disables it.
+   * @default { max: 1000, ttl: 3600 }
+   */
+  cache?: { max?: number; ttl?: number } | false;
+}
+
+/** Per-call options of {@link CertificateValidator.verify}. */
+export interface ValidatorVerifyOptions {
+  /** Restrict the path to these anchors (SPKI SHA-256, base64url): per-client pinning. */
+  allowedAnchors?: readonly string[];
+}
+
+/** A validator with fixed settings, reloadable anchors, and a verdict cache. */
+export interface CertificateValidator {
+  /** Validates `leaf` with the client-sent `intermediates`; cached by (leaf, chain, anchors). Never rejects for a bad certificate. */
+  verify(leaf: ClientCertificate, intermediates: readonly ClientCertificate[], options?: ValidatorVerifyOptions): Promise<ChainVerdict>;
+  /** Re-reads the anchor and intermediate sources (files included) and clears the cache. */
+  reload(): Promise<void>;
+  /** The anchors in use. */
+  readonly anchors: TrustAnchors;
+}
+
+interface CacheEntry {
+  readonly verdict: ChainVerdict;
+  readonly expiresAt: number;
+}
+
+/**
+ * Creates the validator the plugin and resource servers hold. Options are validated here, once.
+ * @throws {ConfigurationError} with the dotted option path.
+ */
+export function createCertificateValidator(options: CertificateValidatorOptions): CertificateValidator {
+  if (options === null || typeof options !== 'object') throw new ConfigurationError('validator options must be an object');
+  const settings = resolveSettings(options);
+  const { max, ttl } = resolveCache(options.cache);
+  const extraSources = options.intermediates ?? [];
+  if (!Array.isArray(extraSources)) throw new ConfigurationError('intermediates must be an array of certificates or { file } entries');
+  let anchors = TrustAnchors.loadSync(options.trustAnchors);
+  let extras = extraSources.length ? TrustAnchors.loadSync(extraSources, 'intermediates').certificates : [];
+  const cache = new Map<string, CacheEntry>();
+  const inflight = new Map<string, Promise<ChainVerdict>>();
+
+  async function compute(key: string, leaf: ClientCertificate, intermediates: readonly ClientCertificate[], pins: ReadonlySet<string> | undefined): Promise<ChainVerdict> {
+    const now = Date.now();
+    const { verdict, expiresAt } = await runVerification(leaf, [...intermediates, ...extras], anchors, settings, now, pins);
+    if (max > 0) {
+      if (cache.size >= max) cache.delete(cache.keys().next().value!);
+      cache.set(key, { verdict, expiresAt: Math.min(expiresAt, now + ttl) });
+    }
+    return verdict;
+  }
+
+  return {
+    get anchors() {
+      return anchors;
+    },
+    verify(leaf, intermediates, verifyOptions) {
+      const pins = resolvePins(verifyOptions?.allowedAnchors, 'allowedAnchors');
+      const key = `${leaf.thumbprint}|${intermediates.map((c) => c.thumbprint).join(',')}|${anchors.fingerprint}|${pins ? [...pins].sort().join(',') : '*'}`;
+      const hit = cache.get(key);
+      if (hit !== undefined) {
+        cache.delete(key);
+        if (hit.expiresAt > Date.now()) {
+          cache.set(key, hit); // most recently used goes last
+          return Promise.resolve(hit.verdict);
+        }
+      }
+      let pending = inflight.get(key);
+      if (pending === undefined) {
+        pending = compute(key, leaf, intermediates, pins).finally(() => inflight.delete(key));
+        inflight.set(key, pending);
+      }
+      return pending;
+    },
+    async reload() {
+      const [nextAnchors, nextExtras] = await Promise.all([
+        TrustAnchors.load(options.trustAnchors),
+        extraSources.length ? TrustAnchors.load(extraSources, 'intermediates').then((set) => set.certificates) : Promise.resolve([]),
+      ]);
+      anchors = nextAnchors;
+      extras = nextExtras;
+      cache.clear();
+    },
+  };
+}
+
+function resolveCache(option: CertificateValidatorOptions['cache']): { max: number; ttl: number } {
+  if (option === false) return { max: 0, ttl: 0 };
+  if (option !== undefined && (option === null || typeof option !== 'object')) throw new ConfigurationError('cache must be an object or false');
+  const max = option?.max ?? 1000;
+  const ttl = option?.ttl ?? 3600;
+  if (!Number.isInteger(max) || max < 0) throw new ConfigurationError('cache.max must be a non-negative integer');
+  if (typeof ttl !== 'number' || !(ttl > 0)) throw new ConfigurationError('cache.ttl must be a positive number of seconds');
+  return { max, ttl: ttl * 1000 };
+}
