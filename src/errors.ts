@@ -82,6 +82,7 @@ export class CertificateMalformedError extends MtlsError {
 
 /** Codes of {@link CertificateRejectedError}: the certificate or its path failed validation. */
 export type CertificateRejectionCode =
+  | 'ERR_MTLS_CERT_MALFORMED'
   | 'ERR_MTLS_CERT_EXPIRED'
   | 'ERR_MTLS_CERT_NOT_YET_VALID'
   | 'ERR_MTLS_CHAIN_UNTRUSTED'
