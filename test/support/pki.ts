@@ -83,6 +83,12 @@ function keyParams(alg: KeyAlgorithm): { generate: RsaHashedKeyGenParams | EcKey
   }
 }
 
+// `options.subject` is an RFC 4514 string, which lists RDNs most specific first, the reverse of
+// their ASN.1 order (RFC 4514 section 2.1); @peculiar/x509 keeps the written order, so reverse it.
+function encodeName(dn: string): x509.Name {
+  return new x509.Name(new x509.Name(dn).toJSON().reverse());
+}
+
 /** Issues a certificate: a CA, an intermediate, a leaf, or a self-signed one. */
 export async function issue(options: IssueOptions): Promise<TestCertificate> {
   const alg = options.keyAlgorithm ?? 'P-256';
@@ -117,7 +123,7 @@ export async function issue(options: IssueOptions): Promise<TestCertificate> {
   const cert = signer
     ? await x509.X509CertificateGenerator.create({
       serialNumber,
-      subject: options.subject,
+      subject: encodeName(options.subject),
       issuer: signer.cert.subject,
       notBefore,
       notAfter,
@@ -128,7 +134,7 @@ export async function issue(options: IssueOptions): Promise<TestCertificate> {
     })
     : await x509.X509CertificateGenerator.createSelfSigned({
       serialNumber,
-      name: options.subject,
+      name: encodeName(options.subject),
       notBefore,
       notAfter,
       signingAlgorithm,
