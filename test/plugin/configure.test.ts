@@ -87,7 +87,7 @@ describe('configure()', () => {
   it('refuses registrations the hooks could never match, with the host\'s invalid_client_metadata', async () => {
     const mtls = createMtls({ trustAnchors: [pki.root.pem] });
     const base = { token_endpoint_auth_method: 'tls_client_auth', grant_types: ['client_credentials'], response_types: [], redirect_uris: [] };
-    const provider = new Provider('https://op.example.test', mtls.configure({}));
+    const provider = new Provider('https://op.example.test', mtls.configure({ features: { clientCredentials: { enabled: true } } }));
     const bad = [
       [{ ...base, client_id: 'a', tls_client_auth_subject_dn: 'CN=a,,O=b' }, /tls_client_auth_subject_dn is not a valid RFC 4514 distinguished name/],
       [{ ...base, client_id: 'b', tls_client_auth_san_ip: '300.1.1.1' }, /tls_client_auth_san_ip must be an IPv4 or IPv6 address/],

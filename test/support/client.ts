@@ -6,10 +6,13 @@ import type { TestCertificate } from './pki.js';
 
 export type Fetch = (url: string | URL, init?: RequestInit) => Promise<Response>;
 
-/** A fetch that trusts the test root and presents `cert` (when given) in the TLS handshake. */
+/**
+ * A fetch that trusts the test root and presents `cert` (when given) in the TLS handshake, with its
+ * intermediates, as a correctly configured client does.
+ */
 export function tlsFetch(ca: TestCertificate, cert?: TestCertificate): Fetch {
   const dispatcher = new Agent({
-    connect: { ca: ca.pem, ...(cert ? { cert: cert.pem, key: cert.keyPem } : {}) },
+    connect: { ca: ca.pem, ...(cert ? { cert: cert.pem + cert.chainPem, key: cert.keyPem } : {}) },
   });
   return ((url, init) => undiciFetch(url, { ...(init as object), dispatcher })) as Fetch;
 }

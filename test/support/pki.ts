@@ -24,6 +24,8 @@ export interface TestCertificate {
   readonly keys: CryptoKeyPair;
   readonly cert: x509.X509Certificate;
   readonly x509: NodeX509;
+  /** PEM of the intermediates between this certificate and its root (empty for a root or a certificate a root issued). */
+  readonly chainPem: string;
   /** Subject DN as @peculiar/x509 prints it. */
   readonly subject: string;
 }
@@ -144,7 +146,9 @@ export async function issue(options: IssueOptions): Promise<TestCertificate> {
   const pkcs8 = Buffer.from(await webcrypto.subtle.exportKey('pkcs8', keys.privateKey));
   const keyPem = `-----BEGIN PRIVATE KEY-----\n${pkcs8.toString('base64').match(/.{1,64}/g)!.join('\n')}\n-----END PRIVATE KEY-----\n`;
   const der = Buffer.from(cert.rawData);
+  const chainPem = signer && signer.cert.subject !== signer.cert.issuer ? signer.pem + signer.chainPem : '';
   return {
+    chainPem,
     pem: cert.toString('pem') + '\n',
     der,
     keyPem,

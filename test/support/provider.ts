@@ -70,13 +70,12 @@ export async function startTestProvider(options: TestProviderOptions): Promise<T
       userinfo: { enabled: true },
       resourceIndicators: {
         enabled: true,
-        defaultResource: () => RESOURCE_OPAQUE,
-        useGrantedResource: () => true,
+        // No default: a request without `resource` gets a token for the host's own userinfo.
+        useGrantedResource: () => false,
         getResourceServerInfo: (_ctx, resource) => ({
           scope: 'api:read',
           audience: resource,
           accessTokenFormat: resource === RESOURCE_JWT ? 'jwt' : 'opaque',
-          ...(resource === RESOURCE_JWT ? { jwt: { sign: { alg: 'ES256' } } } : {}),
         }),
       },
     },
@@ -84,6 +83,8 @@ export async function startTestProvider(options: TestProviderOptions): Promise<T
   } satisfies Configuration);
   const provider = new Provider(issuer, config);
   mtls.attach(provider);
+  // A 500 is always a defect here: make its cause visible in the test output.
+  provider.on('server_error', (_ctx, error) => console.error('provider server_error:', error));
   const refusals: MtlsError[] = [];
   // @types/oidc-provider lists only the host's own event names.
   (provider as unknown as EventEmitter).on(EVENTS.refused, (_ctx: unknown, error: MtlsError) => refusals.push(error));

@@ -8,22 +8,43 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Cluster, Redis, type RedisOptions } from 'ioredis';
 
 /*
- * Real Redis for tests. The machine's Redis (127.0.0.1:6379) is shared with other test runs, so the
- * single-server tests use only database SHARED_DB and flush only it. Servers and clusters that tests
- * need to stop are started here, on free loopback ports, each with its own temporary directory, and
- * are killed even when a test fails (and, as a last resort, when the process exits).
+ * Real Redis for tests. The machine's Redis (127.0.0.1:6379) is shared with other test runs, even
+ * with concurrent runs of these same tests, so the single-server tests use only database SHARED_DB
+ * and, inside it, only keys under this run's RUN_PREFIX (set as the client's keyPrefix); "flushing"
+ * deletes those keys and nothing else. Servers and clusters that tests need to stop are started
+ * here, on free loopback ports, each with its own temporary directory, and are killed even when a
+ * test fails (and, as a last resort, when the process exits).
  */
 
 export const SHARED_DB = 9;
+export const RUN_PREFIX = `mtls-test:${process.pid}-${Math.random().toString(36).slice(2, 8)}:`;
 
 const children = new Set<ChildProcess>();
 process.on('exit', () => {
   for (const child of children) child.kill('SIGKILL');
 });
 
-/** A client on the shared server's test database. Call `flushdb()` in `beforeEach`, `quit()` in `after`. */
+/**
+ * A client on the shared server's test database whose keys all live under RUN_PREFIX (then
+ * `options.keyPrefix`). Clear with {@link flushShared}; `quit()` it in `after`.
+ */
 export function sharedRedis(options: RedisOptions = {}): Redis {
-  return new Redis({ host: '127.0.0.1', port: 6379, db: SHARED_DB, lazyConnect: false, ...options });
+  return new Redis({ host: '127.0.0.1', port: 6379, db: SHARED_DB, ...options, keyPrefix: `${RUN_PREFIX}${options.keyPrefix ?? ''}` });
+}
+
+/** Deletes every key of this run in the shared test database, and only those. */
+export async function flushShared(): Promise<void> {
+  const raw = new Redis({ host: '127.0.0.1', port: 6379, db: SHARED_DB });
+  try {
+    let cursor = '0';
+    do {
+      const [next, keys] = await raw.scan(cursor, 'MATCH', `${RUN_PREFIX}*`, 'COUNT', 1000);
+      cursor = next;
+      if (keys.length > 0) await raw.unlink(...keys);
+    } while (cursor !== '0');
+  } finally {
+    raw.disconnect();
+  }
 }
 
 async function portIsFree(port: number): Promise<boolean> {
@@ -183,4 +204,42 @@ export function keySlot(key: string): number {
     for (let bit = 0; bit < 8; bit += 1) crc = crc & 0x8000 ? ((crc << 1) ^ 0x1021) & 0xffff : (crc << 1) & 0xffff;
   }
   return crc % 16384;
+}
+
+export interface RedisTarget {
+  client(): Redis | Cluster;
+  flush(): Promise<void>;
+}
+
+/**
+ * Declares `body` twice: against the shared server's test database and against a 3-master Redis
+ * Cluster started for the block and torn down after it.
+ */
+export function forEachRedis(body: (target: RedisTarget) => void): void {
+  describe('single server', () => {
+    let client: Redis;
+    before(() => {
+      client = sharedRedis();
+    });
+    after(async () => {
+      await flushShared();
+      await client.quit();
+    });
+    body({ client: () => client, flush: flushShared });
+  });
+
+  describe('3-master Redis Cluster', function () {
+    this.timeout(60_000);
+    let cluster: RedisCluster;
+    let client: Cluster;
+    before(async () => {
+      cluster = await startRedisCluster();
+      client = cluster.connect();
+    });
+    after(async () => {
+      client?.disconnect();
+      await cluster?.destroy();
+    });
+    body({ client: () => client, flush: () => cluster.flush() });
+  });
 }

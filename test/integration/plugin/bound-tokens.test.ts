@@ -7,7 +7,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { generateKeyPairSync } from 'node:crypto';
+import { webcrypto } from 'node:crypto';
 import * as oidc from 'openid-client';
 import { decodeJwt } from 'jose';
 import { createTestPki, type TestPki } from '../../support/pki.js';
@@ -20,10 +20,12 @@ const run = promisify(execFile);
 describe('plugin: certificate-bound tokens (RFC 8705 sections 3 and 4)', () => {
   let pki: TestPki;
   let op: TestProvider;
-  const signing = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  let signing: webcrypto.CryptoKeyPair;
 
   before(async () => {
     pki = await createTestPki();
+    signing = await webcrypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, false, ['sign', 'verify']) as webcrypto.CryptoKeyPair;
+    const signingJwk = await webcrypto.subtle.exportKey('jwk', signing.publicKey);
     const code = { grant_types: ['authorization_code', 'refresh_token'], response_types: ['code'], redirect_uris: [REDIRECT_URI] };
     op = await startTestProvider({
       pki,
@@ -34,7 +36,7 @@ describe('plugin: certificate-bound tokens (RFC 8705 sections 3 and 4)', () => {
         {
           client_id: 'pkjwt-client',
           token_endpoint_auth_method: 'private_key_jwt',
-          jwks: { keys: [{ ...signing.publicKey.export({ format: 'jwk' }), alg: 'ES256', use: 'sig' }] },
+          jwks: { keys: [{ ...signingJwk, alg: 'ES256', use: 'sig' }] },
           tls_client_certificate_bound_access_tokens: true,
           grant_types: ['client_credentials'],
           response_types: [],
@@ -109,7 +111,7 @@ describe('plugin: certificate-bound tokens (RFC 8705 sections 3 and 4)', () => {
 
   it('private_key_jwt on the alias origin: the alias token endpoint is an accepted audience, and the token is bound', async () => {
     const fetch = tlsFetch(pki.root, pki.clientB);
-    const config = await discover(op.issuer, 'pkjwt-client', { use_mtls_endpoint_aliases: true }, oidc.PrivateKeyJwt(signing.privateKey as never), fetch);
+    const config = await discover(op.issuer, 'pkjwt-client', { use_mtls_endpoint_aliases: true }, oidc.PrivateKeyJwt(signing.privateKey), fetch);
     const tokens = await oidc.clientCredentialsGrant(config, { resource: RESOURCE_JWT });
     assert.deepEqual(decodeJwt(tokens.access_token).cnf, { 'x5t#S256': x5t(pki.clientB) });
   });
@@ -129,6 +131,7 @@ describe('plugin: certificate-bound tokens (RFC 8705 sections 3 and 4)', () => {
         `${op.mtlsOrigin}/token`,
       ]);
       const body = JSON.parse(stdout) as { access_token: string };
+      assert.equal(typeof body.access_token, 'string', stdout);
       assert.deepEqual(decodeJwt(body.access_token).cnf, { 'x5t#S256': x5t(pki.clientA) });
     } finally {
       await rm(dir, { recursive: true, force: true });
