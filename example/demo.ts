@@ -18,7 +18,9 @@ try {
     body: new URLSearchParams({ grant_type: 'client_credentials', client_id: 'demo-tls' }),
     dispatcher: withCert(pki.clientA),
   });
-  const { access_token: token } = await tokenResponse.json() as { access_token: string };
+  const body = await tokenResponse.json() as { access_token?: string };
+  const token = body.access_token;
+  if (token === undefined) throw new Error(`no token: ${tokenResponse.status} ${JSON.stringify(body)}`);
   const cnf = JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()).cnf;
   console.log(`1. token for demo-tls with certificate A: ${tokenResponse.status}, cnf = ${JSON.stringify(cnf)}`);
 

@@ -56,7 +56,7 @@ export async function startStack(pki: TestPki, ports: StackPorts): Promise<Stack
       resourceIndicators: {
         enabled: true,
         defaultResource: () => RESOURCE,
-        getResourceServerInfo: () => ({ scope: 'api:read', audience: RESOURCE, accessTokenFormat: 'jwt', jwt: { sign: { alg: 'ES256' } } }),
+        getResourceServerInfo: () => ({ scope: 'api:read', audience: RESOURCE, accessTokenFormat: 'jwt' }),
       },
     },
   } satisfies Configuration));
