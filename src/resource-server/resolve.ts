@@ -76,8 +76,8 @@ export function resolveOptions(options: TokenVerifierOptions): ResolvedOptions {
   if (!discovery && introspection && introspection.endpoint === undefined) {
     fail('introspection.endpoint is required when discovery is false');
   }
-  const scopes = options.scopes === undefined ? [] : [...options.scopes];
-  if (!Array.isArray(options.scopes ?? []) || !scopes.every((scope) => typeof scope === 'string' && SCOPE_TOKEN.test(scope))) {
+  const scopes = options.scopes ?? [];
+  if (!Array.isArray(scopes) || !scopes.every((scope) => typeof scope === 'string' && SCOPE_TOKEN.test(scope))) {
     fail('scopes must be an array of RFC 6749 scope tokens');
   }
   if (options.realm !== undefined && (typeof options.realm !== 'string' || !QUOTABLE.test(options.realm))) {
@@ -90,7 +90,7 @@ export function resolveOptions(options: TokenVerifierOptions): ResolvedOptions {
     jwt,
     introspection,
     bindingRequired: flag(binding.required, false, 'binding.required'),
-    scopes: Object.freeze(scopes),
+    scopes: Object.freeze([...scopes]),
     clockTolerance,
     realm: options.realm,
     discovery,
@@ -103,10 +103,8 @@ function resolveJwt(jwt: JwtAccessTokenOptions): ResolvedJwt {
   if (typeof jwt !== 'object' || jwt === null) fail('jwt must be an object or false');
   const secret = jwt.secret === undefined ? undefined : resolveSecret(jwt.secret);
   if (secret && jwt.jwks !== undefined) fail('jwt.jwks and jwt.secret are mutually exclusive');
-  const algorithms = jwt.algorithms === undefined
-    ? (secret ? ['HS256'] : [...ASYMMETRIC_ALGORITHMS])
-    : [...jwt.algorithms];
-  if (!Array.isArray(jwt.algorithms ?? []) || algorithms.length === 0 || !algorithms.every((alg) => typeof alg === 'string')) {
+  const algorithms = jwt.algorithms ?? (secret ? ['HS256'] : ASYMMETRIC_ALGORITHMS);
+  if (!Array.isArray(algorithms) || algorithms.length === 0 || !algorithms.every((alg) => typeof alg === 'string')) {
     fail('jwt.algorithms must be a non-empty array of JWS algorithm names');
   }
   if (algorithms.some((alg) => alg.toLowerCase() === 'none')) fail('jwt.algorithms must not contain "none"');
@@ -119,7 +117,7 @@ function resolveJwt(jwt: JwtAccessTokenOptions): ResolvedJwt {
   return Object.freeze({
     jwks: resolveJwks(jwt.jwks),
     secret,
-    algorithms: Object.freeze(algorithms),
+    algorithms: Object.freeze([...algorithms]),
     cacheMaxAge: nonNegative(jwt.cacheMaxAge, 600_000, 'jwt.cacheMaxAge', 'milliseconds'),
     cooldown: nonNegative(jwt.cooldown, 30_000, 'jwt.cooldown', 'milliseconds'),
   });
