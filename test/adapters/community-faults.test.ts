@@ -3,8 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Cluster } from 'ioredis';
 import type { AdapterPayload } from 'oidc-provider';
 import { createRedisAdapter, type RedisAdapterFactory } from '../../adapters/redis/index.js';
-import { keySlot } from '../support/redis.js';
-import { forEachRedis } from './redis-targets.js';
+import { forEachRedis, keySlot } from '../support/redis.js';
 
 /*
  * The Redis adapter once shown in oidc-provider's examples (1) read the grant key's TTL outside its

@@ -3,7 +3,7 @@ import type { AdapterFactory } from 'oidc-provider';
 import sinon from 'sinon';
 import { createRedisAdapter } from '../../adapters/redis/index.js';
 import { adapterContract } from './contract.js';
-import { forEachRedis } from './redis-targets.js';
+import { forEachRedis } from '../support/redis.js';
 
 describe('adapter contract', () => {
   describe('oidc-provider memory adapter (the reference)', () => {

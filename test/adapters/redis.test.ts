@@ -2,8 +2,7 @@ import { strict as assert } from 'node:assert';
 import type { AdapterPayload } from 'oidc-provider';
 import { Redis } from 'ioredis';
 import { createRedisAdapter, type RedisAdapterEvent, type RedisAdapterFactory } from '../../adapters/redis/index.js';
-import { sharedRedis } from '../support/redis.js';
-import { forEachRedis } from './redis-targets.js';
+import { flushShared, forEachRedis, RUN_PREFIX, SHARED_DB, sharedRedis } from '../support/redis.js';
 
 const PREFIX = 'test:redis:';
 const THUMBPRINT = 'q1w2e3r4t5y6u7i8o9p0a1s2d3f4g5h6j7k8l9z0x1c';
@@ -137,17 +136,21 @@ describe('Redis adapter', () => {
     before(() => {
       client = sharedRedis({ keyPrefix: 'app:' });
     });
-    after(() => client.quit());
-    beforeEach(() => client.flushdb());
+    after(async () => {
+      await flushShared();
+      await client.quit();
+    });
+    beforeEach(flushShared);
 
     it('puts the client\'s keyPrefix in front of its own, in scripts too', async () => {
       const storage = createRedisAdapter({ client, keyPrefix: 'idp:' });
       await storage('RefreshToken').upsert('rt', { grantId: 'g', 'x5t#S256': THUMBPRINT } as AdapterPayload, 60);
       await storage('RefreshToken').consume('rt');
-      const raw = new Redis({ host: '127.0.0.1', port: 6379, db: 9 });
+      const raw = new Redis({ host: '127.0.0.1', port: 6379, db: SHARED_DB });
+      const app = `${RUN_PREFIX}app:`;
       try {
-        assert.deepEqual((await raw.keys('*')).sort(), ['app:idp:RefreshToken:{rt}', `app:idp:grant:{g}`, `app:idp:x5t:{${THUMBPRINT}}`].sort());
-        assert.deepEqual(await raw.zrange('app:idp:grant:{g}', 0, -1), ['idp:RefreshToken:{rt}']);
+        assert.deepEqual((await raw.keys(`${app}*`)).sort(), [`${app}idp:RefreshToken:{rt}`, `${app}idp:grant:{g}`, `${app}idp:x5t:{${THUMBPRINT}}`].sort());
+        assert.deepEqual(await raw.zrange(`${app}idp:grant:{g}`, 0, -1), ['idp:RefreshToken:{rt}']);
       } finally {
         raw.disconnect();
       }
