@@ -1,0 +1,188 @@
+import { ConfigurationError } from '../errors.js';
+import {
+  FAPI_CLIENT_AUTH_METHODS,
+  SIGNED_RESPONSE_DEFAULTS,
+  SIGNING_ALG_LISTS,
+  type ProfileRules,
+} from './profiles.js';
+
+type Section = Record<string, unknown>;
+type Required = (ctx: unknown, client: unknown) => boolean;
+interface PkceContext { oidc: { route: string } }
+
+/** What the preset decides beyond the profile's fixed rules. */
+export interface PresetChoices {
+  /** DPoP allowed as the sender constraint (FAPI 2.0 only). */
+  readonly dpop: boolean;
+}
+
+function section(value: unknown, path: string): Section {
+  if (value === undefined) return {};
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw new ConfigurationError(`${path} must be an object`);
+  }
+  return value as Section;
+}
+
+const list = (values: readonly string[]) => values.join(', ');
+
+/**
+ * A setting the profile fixes was set otherwise: refuse with the setting's path, what the profile
+ * needs, and what to change. Overriding it silently would hide a decision the user made.
+ */
+function contradicts(rules: ProfileRules, path: string, problem: string, fix: string): never {
+  throw new ConfigurationError(`${path} ${problem}, which ${rules.title} does not allow; ${fix}`);
+}
+
+function applyFapiFeature(features: Section, rules: ProfileRules): Section {
+  const fapi = section(features.fapi, 'features.fapi');
+  if (fapi.enabled === false) {
+    contradicts(rules, 'features.fapi.enabled', 'is false', `remove it: ${rules.factory} enables the host's FAPI feature`);
+  }
+  if (fapi.profile !== undefined && fapi.profile !== rules.name) {
+    const shown = typeof fapi.profile === 'function' ? 'a function' : JSON.stringify(fapi.profile);
+    contradicts(rules, 'features.fapi.profile', `is ${shown}`, `remove it (${rules.factory} sets '${rules.name}' for every client)`);
+  }
+  return { ...fapi, enabled: true, profile: rules.name };
+}
+
+function applyClientAuthMethods(config: Section, rules: ProfileRules): string[] {
+  const methods = config.clientAuthMethods;
+  if (methods === undefined) return ['private_key_jwt'];
+  if (!Array.isArray(methods)) throw new ConfigurationError('clientAuthMethods must be an array of method names');
+  const refused = methods.filter((method) => !(FAPI_CLIENT_AUTH_METHODS as readonly unknown[]).includes(method));
+  if (refused.length > 0) {
+    contradicts(rules, 'clientAuthMethods', `includes ${list(refused.map(String))}`, `keep only ${list(FAPI_CLIENT_AUTH_METHODS)}`);
+  }
+  return [...methods as string[]];
+}
+
+function applyAlgorithms(config: Section, rules: ProfileRules): { enabledJWA: Section; clientDefaults: Section } {
+  const enabledJWA = { ...section(config.enabledJWA, 'enabledJWA') };
+  for (const name of SIGNING_ALG_LISTS) {
+    const algs = enabledJWA[name];
+    if (algs === undefined) {
+      enabledJWA[name] = [...rules.algorithms];
+      continue;
+    }
+    const refused = Array.isArray(algs) ? algs.filter((alg) => !rules.algorithms.includes(alg)) : [algs];
+    if (refused.length > 0) {
+      contradicts(rules, `enabledJWA.${name}`, `includes ${list(refused.map(String))}`, `keep only ${list(rules.algorithms)}`);
+    }
+  }
+  const clientDefaults = { ...section(config.clientDefaults, 'clientDefaults') };
+  for (const name of SIGNED_RESPONSE_DEFAULTS) {
+    const alg = clientDefaults[name];
+    if (alg === undefined) clientDefaults[name] = rules.defaultAlgorithm;
+    else if (!rules.algorithms.includes(alg as string)) {
+      contradicts(rules, `clientDefaults.${name}`, `is ${JSON.stringify(alg)}`, `use one of ${list(rules.algorithms)}`);
+    }
+  }
+  const method = clientDefaults.token_endpoint_auth_method;
+  if (method !== undefined && !(FAPI_CLIENT_AUTH_METHODS as readonly unknown[]).includes(method)) {
+    contradicts(rules, 'clientDefaults.token_endpoint_auth_method', `is ${JSON.stringify(method)}`, `use one of ${list(FAPI_CLIENT_AUTH_METHODS)}`);
+  }
+  return { enabledJWA, clientDefaults };
+}
+
+function applyResponseTypes(config: Section, features: Section, rules: ProfileRules): { responseTypes: string[]; jwtResponseModes?: Section } {
+  const userTypes = config.responseTypes;
+  let responseTypes = [...rules.responseTypes];
+  if (userTypes !== undefined) {
+    if (!Array.isArray(userTypes)) throw new ConfigurationError('responseTypes must be an array of response types');
+    const refused = userTypes.filter((type) => !rules.responseTypes.includes(type));
+    if (refused.length > 0) {
+      contradicts(rules, 'responseTypes', `includes ${list(refused.map(String))}`, `keep only ${list(rules.responseTypes)}`);
+    }
+    responseTypes = [...userTypes as string[]];
+  }
+  if (!rules.jarm || !responseTypes.includes('code')) return { responseTypes };
+  const jarm = section(features.jwtResponseModes, 'features.jwtResponseModes');
+  if (jarm.enabled === false) {
+    contradicts(rules, 'features.jwtResponseModes.enabled', 'is false while responseTypes includes "code" (plain code needs JARM)', 'remove it, or set responseTypes: [\'code id_token\']');
+  }
+  return { responseTypes, jwtResponseModes: { ...jarm, enabled: true } };
+}
+
+function applyRequired(features: Section, name: string, flags: readonly string[], rules: ProfileRules): Section {
+  const feature = section(features[name], `features.${name}`);
+  for (const flag of ['enabled', ...flags]) {
+    if (feature[flag] === false) {
+      contradicts(rules, `features.${name}.${flag}`, 'is false', `remove it: ${rules.factory} turns it on`);
+    }
+  }
+  return { ...feature, enabled: true, ...Object.fromEntries(flags.map((flag) => [flag, true])) };
+}
+
+function applyDpop(features: Section, rules: ProfileRules, choices: PresetChoices): Section {
+  const dPoP = section(features.dPoP, 'features.dPoP');
+  if (choices.dpop) {
+    if (dPoP.enabled === false) contradicts(rules, 'features.dPoP.enabled', 'is false while the preset allows DPoP', 'remove it, or drop { dpop: true }');
+    return { ...dPoP, enabled: true };
+  }
+  if (dPoP.enabled === true) {
+    const fix = rules.dpopAllowed ? `remove it, or allow DPoP with ${rules.factory.replace('()', '(mtls, { dpop: true })')}` : 'remove it: this profile binds tokens to certificates (mTLS) only';
+    contradicts(rules, 'features.dPoP.enabled', 'is true', fix);
+  }
+  return { ...dPoP, enabled: false };
+}
+
+/**
+ * PKCE. The host's default `pkce.required` already follows the FAPI profile (always for 2.0, at
+ * the PAR endpoint for 1.0 Advanced). A user function replaces that default, so it is refused for
+ * 2.0, where nothing can be added, and combined with the profile's rule for 1.0 Advanced.
+ */
+function applyPkce(config: Section, rules: ProfileRules): Section | undefined {
+  const pkce = section(config.pkce, 'pkce');
+  const userRequired = pkce.required;
+  if (userRequired === undefined) return undefined;
+  if (typeof userRequired !== 'function') throw new ConfigurationError('pkce.required must be a function');
+  if (rules.requirePar) {
+    contradicts(rules, 'pkce.required', 'is set (it would replace the rule requiring PKCE on every request)', 'remove it: the host requires PKCE S256 for every FAPI 2.0 authorization request');
+  }
+  const required: Required = (ctx, client) => (ctx as PkceContext).oidc.route === 'pushed_authorization_request' || (userRequired as Required)(ctx, client);
+  return { ...pkce, required };
+}
+
+function checkLifetimes(config: Section, rules: ProfileRules): Section | undefined {
+  const ttl = section(config.ttl, 'ttl');
+  const code = ttl.AuthorizationCode;
+  if (rules.maxCodeLifetime !== undefined && typeof code === 'number' && code > rules.maxCodeLifetime) {
+    contradicts(rules, 'ttl.AuthorizationCode', `is ${code} seconds`, `use at most ${rules.maxCodeLifetime}`);
+  }
+  if (!rules.noRefreshTokenRotation) return undefined;
+  if (config.rotateRefreshToken === true) {
+    contradicts(rules, 'rotateRefreshToken', 'is true (refresh token rotation)', 'remove it or set it to false');
+  }
+  return config.rotateRefreshToken === undefined ? { rotateRefreshToken: false } : undefined;
+}
+
+/**
+ * Returns a new provider configuration with what the profile requires and this package controls,
+ * before the plugin's own `configure()` adds mTLS. Throws a `ConfigurationError` naming the
+ * setting when the user's configuration contradicts the profile. The user's object is not modified.
+ */
+export function applyProfile(config: Section, rules: ProfileRules, choices: PresetChoices): Section {
+  if (config === null || typeof config !== 'object') {
+    throw new ConfigurationError('configure() takes the oidc-provider configuration object');
+  }
+  const features = section(config.features, 'features');
+  const { responseTypes, jwtResponseModes } = applyResponseTypes(config, features, rules);
+  const pkce = applyPkce(config, rules);
+  return {
+    ...config,
+    ...checkLifetimes(config, rules),
+    ...applyAlgorithms(config, rules),
+    ...(pkce ? { pkce } : {}),
+    clientAuthMethods: applyClientAuthMethods(config, rules),
+    responseTypes,
+    features: {
+      ...features,
+      fapi: applyFapiFeature(features, rules),
+      dPoP: applyDpop(features, rules, choices),
+      ...(jwtResponseModes ? { jwtResponseModes } : {}),
+      ...(rules.requirePar ? { pushedAuthorizationRequests: applyRequired(features, 'pushedAuthorizationRequests', ['requirePushedAuthorizationRequests'], rules) } : {}),
+      ...(rules.requireSignedRequestObject ? { requestObjects: applyRequired(features, 'requestObjects', ['requireSignedRequestObject'], rules) } : {}),
+    },
+  };
+}
