@@ -40,7 +40,7 @@ export function challengeFor(error: MtlsError, realm?: string): BearerChallenge 
   const headers: Record<string, string> = { 'cache-control': 'no-store' };
   if (entry.status !== 503) {
     const params: string[] = [];
-    if (realm !== undefined) params.push(`realm="${realm}"`);
+    if (realm !== undefined) params.push(`realm="${quotable(realm)}"`);
     if (entry.error !== undefined) {
       params.push(`error="${entry.error}"`, `error_description="${description}"`);
       if ('scope' in error && typeof error.scope === 'string') params.push(`scope="${quotable(error.scope)}"`);

@@ -18,4 +18,6 @@ export { koaBoundToken } from './koa.js';
 export type { KoaContextLike, MtlsKoaState } from './koa.js';
 export { expressBoundToken } from './express.js';
 export { socketSource } from '../intake/socket.js';
+export { headerSource, type HeaderSourceOptions } from '../intake/header-source.js';
+export type { CertificateSourceSpec } from '../intake/source-list.js';
 export type { CertificateSource, IntakeResult } from '../intake/source.js';

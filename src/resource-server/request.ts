@@ -1,8 +1,8 @@
 import type { IncomingMessage } from 'node:http';
 import { debuglog } from 'node:util';
 import { ConfigurationError, type MtlsError } from '../errors.js';
-import { socketSource } from '../intake/socket.js';
-import { readCertificate, type CertificateSource } from '../intake/source.js';
+import { resolveCertificateSource, type CertificateSourceSpec } from '../intake/source-list.js';
+import { readCertificate } from '../intake/source.js';
 import type { BearerChallenge } from './challenge.js';
 import { isRefusal } from './challenge.js';
 import type { TokenVerifier, VerifiedToken } from './verifier.js';
@@ -12,11 +12,12 @@ const debug = debuglog('oidc-provider-mtls');
 /** Options shared by the Koa and Express middleware. */
 export interface MiddlewareOptions {
   /**
-   * Where the client certificate comes from: the TLS socket, or headers from an authenticated
-   * proxy; a list is tried in order and the first source that finds anything decides. The same
-   * sources the provider plugin takes. Default: `socketSource()`.
+   * Where the client certificate comes from: `'socket'`, header source options
+   * (`{ format, trustedProxies }`) for a certificate forwarded by an authenticated proxy, a
+   * `CertificateSource`, or a list of these (a header is never mixed with a socket certificate).
+   * The same forms the provider plugin takes. Default: `'socket'`.
    */
-  certificateSource?: CertificateSource | readonly CertificateSource[];
+  certificateSource?: CertificateSourceSpec | readonly CertificateSourceSpec[];
   /**
    * Called when a source refuses what it found (a header from an untrusted peer, an undecodable
    * certificate). The request continues without a certificate, so a bound token is then refused
@@ -48,11 +49,7 @@ export function createRequestCheck(
   if (typeof verifier?.verify !== 'function' || typeof verifier.challenge !== 'function') {
     throw new ConfigurationError('verifier must be created with createTokenVerifier()');
   }
-  const sources = options.certificateSource ?? socketSource();
-  const list = Array.isArray(sources) ? sources : [sources];
-  if (list.length === 0 || !list.every((source) => typeof source?.read === 'function' && typeof source.name === 'string')) {
-    throw new ConfigurationError('certificateSource must be a CertificateSource or a non-empty array of them');
-  }
+  const source = resolveCertificateSource(options.certificateSource ?? 'socket');
   for (const hook of ['onIntakeRefused', 'onTokenRefused'] as const) {
     if (options[hook] !== undefined && typeof options[hook] !== 'function') throw new ConfigurationError(`${hook} must be a function`);
   }
@@ -60,7 +57,7 @@ export function createRequestCheck(
   const onTokenRefused = options.onTokenRefused ?? ((error: MtlsError) => debug('token refused: %s %s', error.code, error.message));
 
   return async (req) => {
-    const intake = await readCertificate(sources, req);
+    const intake = await readCertificate(source, req);
     if (intake.kind === 'refused') onIntakeRefused(intake.error, req);
     const certificate = intake.kind === 'certificate' ? intake.certificate.leaf : undefined;
     try {

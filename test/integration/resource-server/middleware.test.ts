@@ -194,7 +194,9 @@ describe('resource-server middleware over real TLS', () => {
   it('validates middleware options at creation', () => {
     const verifier = verifierFor();
     assert.throws(() => koaBoundToken(verifier, { certificateSource: [] }), (error: unknown) =>
-      error instanceof ConfigurationError && error.message === 'certificateSource must be a CertificateSource or a non-empty array of them');
+      error instanceof ConfigurationError && error.message === 'certificateSource must not be an empty list');
+    assert.throws(() => koaBoundToken(verifier, { certificateSource: 'tls' as never }), (error: unknown) =>
+      error instanceof ConfigurationError && /^certificateSource must be 'socket', header source options/.test(error.message));
     assert.throws(() => expressBoundToken({} as TokenVerifier), (error: unknown) =>
       error instanceof ConfigurationError && error.message === 'verifier must be created with createTokenVerifier()');
     assert.throws(() => expressBoundToken(verifier, { onIntakeRefused: 'log' as never }), (error: unknown) =>

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import express from 'express';
 import type { RequestListener } from 'node:http';
 import type { MtlsError } from '../../../src/errors.js';
-import { headerSource, spkiSha256 } from '../../../src/intake/index.js';
+import { spkiSha256 } from '../../../src/intake/index.js';
 import { createTokenVerifier, expressBoundToken } from '../../../src/resource-server/index.js';
 import { startNginx, type StartedNginx } from '../../support/nginx.js';
 import { createTestPki, issue, type TestCertificate, type TestPki } from '../../support/pki.js';
@@ -33,7 +33,7 @@ describe('resource server behind nginx (certificate forwarded in a header)', fun
     const app = express();
     app.use(expressBoundToken(verifier, {
       // Only nginx, proving the pinned key on its TLS hop, may state the client's certificate.
-      certificateSource: headerSource({ format: 'nginx', trustedProxies: { certificates: [spkiSha256(proxyCert.pem)] } }),
+      certificateSource: { format: 'nginx', trustedProxies: { certificates: [spkiSha256(proxyCert.pem)] } },
       onIntakeRefused: (error) => intakeRefusals.push(error),
       onTokenRefused: (error) => tokenRefusals.push(error),
     }));
