@@ -64,6 +64,17 @@ describe('nginx hop: real nginx forwarding the client certificate', function () 
     return started;
   }
 
+  /** nginx in front of an https upstream, presenting its own client certificate on the hop. */
+  async function nginxOverHttps(source: CertificateSource): Promise<StartedNginx> {
+    const upstream = await startHttps(reader(source), { cert: pki.server, requestCert: true } as Parameters<typeof startHttps>[1]);
+    stops.push(() => upstream.close());
+    return nginx({
+      server: pki.server, clientCas: [pki.root], upstream: `https://localhost:${upstream.port}`,
+      upstreamTls: { ca: pki.root, clientCertificate: proxyCert },
+      headers: { 'X-SSL-Client-Cert': '$ssl_client_escaped_cert' },
+    });
+  }
+
   const thumbprint = (cert: TestCertificate) => ClientCertificate.from(cert.der).thumbprint;
 
   it('$ssl_client_escaped_cert over http, peer address trusted; a forged header is overwritten', async () => {
@@ -113,13 +124,7 @@ describe('nginx hop: real nginx forwarding the client certificate', function () 
       headerSource({ format: 'nginx', trustedProxies: { certificates: [spkiSha256(proxyCert.pem)] } }),
       socketSource(),
     ]);
-    const upstream = await startHttps(reader(source), { cert: pki.server, requestCert: true } as Parameters<typeof startHttps>[1]);
-    stops.push(() => upstream.close());
-    const proxy = await nginx({
-      server: pki.server, clientCas: [pki.root], upstream: `https://localhost:${upstream.port}`,
-      upstreamTls: { ca: pki.root, clientCertificate: proxyCert },
-      headers: { 'X-SSL-Client-Cert': '$ssl_client_escaped_cert' },
-    });
+    const proxy = await nginxOverHttps(source);
     assert.deepEqual((await get(proxy.origin, pki.root, pki.clientA)).body, { kind: 'certificate', thumbprint: thumbprint(pki.clientA), source: 'nginx' });
     // The client presented nothing: the proxy's certificate on the hop must not stand in for it.
     assert.deepEqual((await get(proxy.origin, pki.root)).body, { kind: 'none' });
@@ -128,13 +133,7 @@ describe('nginx hop: real nginx forwarding the client certificate', function () 
   it('over https with an unpinned proxy certificate: refused, reported as an untrusted proxy', async () => {
     const other = await issue({ subject: 'CN=other proxy', issuer: pki.root });
     const source = headerSource({ format: 'nginx', trustedProxies: { certificates: [spkiSha256(other.pem)] } });
-    const upstream = await startHttps(reader(source), { cert: pki.server, requestCert: true } as Parameters<typeof startHttps>[1]);
-    stops.push(() => upstream.close());
-    const proxy = await nginx({
-      server: pki.server, clientCas: [pki.root], upstream: `https://localhost:${upstream.port}`,
-      upstreamTls: { ca: pki.root, clientCertificate: proxyCert },
-      headers: { 'X-SSL-Client-Cert': '$ssl_client_escaped_cert' },
-    });
+    const proxy = await nginxOverHttps(source);
     assert.deepEqual((await get(proxy.origin, pki.root, pki.clientA)).body, { kind: 'refused', code: 'ERR_MTLS_PROXY_UNTRUSTED' });
   });
 });
