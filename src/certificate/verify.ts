@@ -88,12 +88,13 @@ export function resolveSettings(
   if (!Number.isInteger(maxIntermediates) || maxIntermediates < 0 || maxIntermediates > 32) {
     throw new ConfigurationError(`${name('maxIntermediates')} must be an integer from 0 to 32`);
   }
+  const frozen = Object.freeze(algorithms);
   return Object.freeze({
     tolerance: tolerance * 1000,
     purpose,
-    algorithms: Object.freeze(algorithms),
+    algorithms: frozen,
     maxIntermediates,
-    revocation: resolveRevocation(options.revocation, name('revocation')),
+    revocation: resolveRevocation(options.revocation, name('revocation'), { tolerance: tolerance * 1000, algorithms: frozen }),
   });
 }
 

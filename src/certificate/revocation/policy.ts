@@ -1,5 +1,7 @@
 import { ConfigurationError, type CertificateRejectionCode } from '../../errors.js';
+import type { AlgorithmPolicy } from '../algorithms.js';
 import type { ClientCertificate } from '../certificate.js';
+import { createNetworkChecker, type NetworkCheckerSettings } from './checker.js';
 import { profileOf } from '../profile.js';
 import type { RevocationChecker, RevocationEvent, RevocationMode, RevocationStatus } from './types.js';
 
@@ -13,8 +15,26 @@ export interface RevocationOptions {
    * @default {}
    */
   anchors?: Readonly<Record<string, RevocationMode>>;
-  /** How statuses are obtained. */
-  checker: RevocationChecker;
+  /**
+   * How statuses are obtained. @default the built-in checker: OCSP at the certificate's AIA
+   * responders, then CRLs at its distribution points, configured by the options below.
+   */
+  checker?: RevocationChecker;
+  /** Order of the built-in checker's sources. @default ['ocsp', 'crl'] */
+  methods?: readonly ('ocsp' | 'crl')[];
+  /** Milliseconds allowed for one OCSP or CRL fetch, connection to last byte. @default 5000 */
+  timeout?: number;
+  /** Largest OCSP response or CRL accepted, in bytes. @default 10485760 (10 MiB) */
+  maxResponseBytes?: number;
+  /** Seconds an OCSP response without `nextUpdate` stays usable (RFC 6960 section 4.2.2.1). @default 3600 */
+  ocspMaxAge?: number;
+  /** Seconds before a cached CRL's `nextUpdate` when it is refetched in the background. @default 300 */
+  crlRefreshBefore?: number;
+  /**
+   * Which certificates are checked: `chain` (the leaf and every intermediate) or `leaf` (for PKIs
+   * that publish no status for their intermediates). @default 'chain'
+   */
+  scope?: 'leaf' | 'chain';
   /** Called for every unknown status (soft-fail passes and hard-fail refusals). Must not throw. */
   onEvent?: (event: RevocationEvent) => void;
 }
@@ -34,7 +54,11 @@ const MODES: readonly RevocationMode[] = ['off', 'soft-fail', 'hard-fail'];
 const UNKNOWN_RETRY_MS = 60_000;
 
 /** Validates the `revocation` option once. @throws {ConfigurationError} naming `path`. */
-export function resolveRevocation(option: RevocationChecker | RevocationOptions | undefined, path: string): RevocationPolicy | undefined {
+export function resolveRevocation(
+  option: RevocationChecker | RevocationOptions | undefined,
+  path: string,
+  shared: { tolerance: number; algorithms: AlgorithmPolicy },
+): RevocationPolicy | undefined {
   if (option === undefined) return undefined;
   if (option === null || typeof option !== 'object') throw new ConfigurationError(`${path} must be an object`);
   const options: RevocationOptions = typeof (option as RevocationChecker).check === 'function'
@@ -48,17 +72,22 @@ export function resolveRevocation(option: RevocationChecker | RevocationOptions 
     if (!MODES.includes(anchorMode)) throw new ConfigurationError(`${path}.anchors[${JSON.stringify(pin)}] must be one of ${MODES.join(', ')}`);
     anchors.set(pin, anchorMode);
   }
-  if (typeof options.checker?.check !== 'function') throw new ConfigurationError(`${path}.checker must have a check() method`);
+  if (options.checker !== undefined && typeof options.checker?.check !== 'function') {
+    throw new ConfigurationError(`${path}.checker must have a check() method`);
+  }
+  const scope = options.scope ?? 'chain';
+  if (scope !== 'leaf' && scope !== 'chain') throw new ConfigurationError(`${path}.scope must be 'leaf' or 'chain'`);
   if (options.onEvent !== undefined && typeof options.onEvent !== 'function') throw new ConfigurationError(`${path}.onEvent must be a function`);
   if (mode === 'off' && anchors.size === 0) return undefined;
-  const { checker, onEvent } = options;
+  const { onEvent } = options;
+  const checker = options.checker ?? createNetworkChecker(networkSettings(options, path, shared));
   return {
     async check(validPath, at) {
       const anchorMode = anchors.get(profileOf(validPath.anchor).spkiSha256) ?? mode;
       if (anchorMode === 'off') return { ok: true, until: Number.POSITIVE_INFINITY };
       const { chain, anchor } = validPath;
       const pairs = chain.map((certificate, index) => [certificate, chain[index + 1] ?? anchor] as const)
-        .filter(([certificate]) => certificate !== anchor);
+        .filter(([certificate], index) => certificate !== anchor && (scope === 'chain' || index === 0));
       const statuses = await Promise.all(pairs.map(([certificate, issuer]) => safeCheck(checker, certificate, issuer, at)));
       let until = Number.POSITIVE_INFINITY;
       for (const [index, status] of statuses.entries()) {
@@ -88,6 +117,29 @@ export function resolveRevocation(option: RevocationChecker | RevocationOptions 
       }
       return { ok: true, until };
     },
+  };
+}
+
+function networkSettings(options: RevocationOptions, path: string, shared: { tolerance: number; algorithms: AlgorithmPolicy }): NetworkCheckerSettings {
+  const methods = options.methods ?? ['ocsp', 'crl'];
+  if (!Array.isArray(methods) || methods.length === 0 || !methods.every((m) => m === 'ocsp' || m === 'crl') || new Set(methods).size !== methods.length) {
+    throw new ConfigurationError(`${path}.methods must be a non-empty list of 'ocsp' and 'crl' without repeats`);
+  }
+  const positive = (value: unknown, fallback: number, option: string, unit: string): number => {
+    const resolved = value ?? fallback;
+    if (typeof resolved !== 'number' || !Number.isFinite(resolved) || resolved <= 0) {
+      throw new ConfigurationError(`${path}.${option} must be a positive number of ${unit}`);
+    }
+    return resolved;
+  };
+  return {
+    methods,
+    timeout: positive(options.timeout, 5000, 'timeout', 'milliseconds'),
+    maxResponseBytes: positive(options.maxResponseBytes, 10 * 1024 * 1024, 'maxResponseBytes', 'bytes'),
+    ocspMaxAge: positive(options.ocspMaxAge, 3600, 'ocspMaxAge', 'seconds') * 1000,
+    crlRefreshBefore: positive(options.crlRefreshBefore, 300, 'crlRefreshBefore', 'seconds') * 1000,
+    tolerance: shared.tolerance,
+    algorithms: shared.algorithms,
   };
 }
 
