@@ -1,8 +1,8 @@
 import type { IncomingMessage } from 'node:http';
-import { ConfigurationError, HeaderMalformedError, MtlsError } from '../errors.js';
+import { ConfigurationError } from '../errors.js';
 import { headerSource, proxyTrustOf, type HeaderSourceOptions } from './header-source.js';
 import { socketSource } from './socket.js';
-import { NONE, type CertificateSource, type IntakeResult } from './source.js';
+import { NONE, readCertificate, type CertificateSource, type IntakeResult } from './source.js';
 
 /** One way to name a source in options: `'socket'`, header source options, or a source. */
 export type CertificateSourceSpec = 'socket' | HeaderSourceOptions | CertificateSource;
@@ -27,26 +27,17 @@ export function sourceList(sources: readonly CertificateSource[]): CertificateSo
     async read(req: IncomingMessage): Promise<IntakeResult> {
       const fromProxy = headers.some((source) => proxyTrustOf(source)!.authenticate(req).trusted);
       for (const source of headers) {
-        const result = await readSafely(source, req);
+        const result = await readCertificate(source, req);
         if (result.kind !== 'none') return result;
       }
       if (fromProxy) return NONE;
       for (const source of others) {
-        const result = await readSafely(source, req);
+        const result = await readCertificate(source, req);
         if (result.kind !== 'none') return result;
       }
       return NONE;
     },
   });
-}
-
-async function readSafely(source: CertificateSource, req: IncomingMessage): Promise<IntakeResult> {
-  try {
-    return await source.read(req);
-  } catch (cause) {
-    if (cause instanceof MtlsError) return { kind: 'refused', error: cause };
-    return { kind: 'refused', error: new HeaderMalformedError(`certificate source "${source.name}" failed to read the request`, { cause }) };
-  }
 }
 
 /**

@@ -35,26 +35,17 @@ export interface CertificateSource {
 export const NONE: IntakeResult = Object.freeze({ kind: 'none' } as const);
 
 /**
- * Reads a request through one source or a list tried in order. The first source that finds
- * anything (a certificate or a refusal) decides, so a socket certificate and a header are never
- * mixed on one request. A source that throws is reported as a refusal, never as a crash.
+ * Reads a request through a source, turning anything it throws into a coded refusal: a source
+ * failure must cost the request its certificate, never the process or a 500.
  */
-export async function readCertificate(
-  sources: CertificateSource | readonly CertificateSource[],
-  req: IncomingMessage,
-): Promise<IntakeResult> {
-  for (const source of Array.isArray(sources) ? sources : [sources as CertificateSource]) {
-    let result: IntakeResult;
-    try {
-      result = await source.read(req);
-    } catch (cause) {
-      if (cause instanceof MtlsError) return { kind: 'refused', error: cause };
-      return {
-        kind: 'refused',
-        error: new HeaderMalformedError(`certificate source "${source.name}" failed to read the request`, { cause }),
-      };
-    }
-    if (result.kind !== 'none') return result;
+export async function readCertificate(source: CertificateSource, req: IncomingMessage): Promise<IntakeResult> {
+  try {
+    return await source.read(req);
+  } catch (cause) {
+    if (cause instanceof MtlsError) return { kind: 'refused', error: cause };
+    return {
+      kind: 'refused',
+      error: new HeaderMalformedError(`certificate source "${source.name}" failed to read the request`, { cause }),
+    };
   }
-  return NONE;
 }

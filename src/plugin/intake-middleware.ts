@@ -15,7 +15,7 @@ import { getRequestState, setRequestState, type RequestCertificateState } from '
  */
 export function createIntakeMiddleware(options: ResolvedOptions, validator: CertificateValidator | undefined) {
   return async function mtlsIntake(ctx: HostContext, next: () => Promise<unknown>): Promise<void> {
-    const result = await readCertificate(options.sources, ctx.req);
+    const result = await readCertificate(options.source, ctx.req);
     let state: RequestCertificateState = {};
     if (result.kind === 'refused') {
       // ctx.oidc does not exist yet (routing has not run): ctx.app is the provider.

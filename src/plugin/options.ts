@@ -1,6 +1,6 @@
 import type { CertificateValidatorOptions } from '../certificate/validator.js';
+import { resolveCertificateSource, type CertificateSourceSpec } from '../intake/source-list.js';
 import type { CertificateSource } from '../intake/source.js';
-import { socketSource } from '../intake/socket.js';
 import { ConfigurationError } from '../errors.js';
 
 /**
@@ -9,11 +9,12 @@ import { ConfigurationError } from '../errors.js';
  */
 export interface MtlsOptions extends Partial<CertificateValidatorOptions> {
   /**
-   * Where client certificates come from: the TLS socket, a proxy header source, or a list tried in
-   * order (the first that finds anything decides).
-   * @default socketSource()
+   * Where client certificates come from: `'socket'` (the TLS connection), a proxy header source
+   * (`{ format, trustedProxies, ... }`, see "Behind a TLS-terminating proxy"), a source object,
+   * or a list of these (header sources from authenticated proxies first, then the others in order).
+   * @default 'socket'
    */
-  certificateSource?: CertificateSource | readonly CertificateSource[];
+  certificateSource?: CertificateSourceSpec | readonly CertificateSourceSpec[];
   /**
    * Enable `tls_client_auth` (RFC 8705 section 2.1, PKI). Needs `trustAnchors`.
    * @default true
@@ -40,7 +41,7 @@ export interface MtlsOptions extends Partial<CertificateValidatorOptions> {
 
 /** Options after validation: every default applied, frozen. */
 export interface ResolvedOptions {
-  readonly sources: readonly CertificateSource[];
+  readonly source: CertificateSource;
   readonly tlsClientAuth: boolean;
   readonly selfSignedTlsClientAuth: boolean;
   readonly certificateBoundAccessTokens: boolean;
@@ -69,15 +70,6 @@ function resolveOrigin(value: unknown): string | undefined {
   return url.origin;
 }
 
-function resolveSources(value: MtlsOptions['certificateSource']): readonly CertificateSource[] {
-  if (value === undefined) return [socketSource()];
-  const list = Array.isArray(value) ? value : [value];
-  if (list.length === 0 || !list.every((source) => typeof source?.read === 'function' && typeof source.name === 'string')) {
-    throw new ConfigurationError('certificateSource must be a certificate source (e.g. socketSource()) or a non-empty list of them');
-  }
-  return Object.freeze([...list]);
-}
-
 /** Validates the options once, at construction, with messages that say what to fix. */
 export function resolveOptions(options: MtlsOptions): ResolvedOptions {
   if (options === null || typeof options !== 'object') {
@@ -85,7 +77,7 @@ export function resolveOptions(options: MtlsOptions): ResolvedOptions {
   }
   const { certificateSource, tlsClientAuth: _t, selfSignedTlsClientAuth: _s, certificateBoundAccessTokens: _c, mtlsOrigin, ...validation } = options;
   const resolved: ResolvedOptions = {
-    sources: resolveSources(certificateSource),
+    source: resolveCertificateSource(certificateSource ?? 'socket', 'certificateSource'),
     tlsClientAuth: flag(options, 'tlsClientAuth'),
     selfSignedTlsClientAuth: flag(options, 'selfSignedTlsClientAuth'),
     certificateBoundAccessTokens: flag(options, 'certificateBoundAccessTokens'),

@@ -25,8 +25,9 @@ describe('createMtls() options', () => {
   });
 
   it('refuses a certificateSource that is not a source', () => {
-    refuses({ tlsClientAuth: false, certificateSource: [] }, /certificateSource must be/);
-    refuses({ tlsClientAuth: false, certificateSource: 'socket' }, /certificateSource must be/);
+    refuses({ tlsClientAuth: false, certificateSource: [] }, /certificateSource must not be an empty list/);
+    refuses({ tlsClientAuth: false, certificateSource: 'tls' }, /certificateSource must be 'socket', header source options/);
+    refuses({ tlsClientAuth: false, certificateSource: { format: 'rfc9440' } }, /certificateSource.trustedProxies/);
     assert.ok(createMtls({ tlsClientAuth: false, certificateSource: [socketSource()] }));
   });
 
