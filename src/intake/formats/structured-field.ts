@@ -93,15 +93,17 @@ function parseKey(cursor: Cursor): void {
 function parseBareItem(cursor: Cursor): Bare {
   const first = cursor.peek();
   if (first === ':') return { type: 'binary', value: parseByteSequence(cursor) };
-  if (first === '-' || /^[0-9]$/.test(first)) return skipMatch(cursor, /^-?[0-9]{1,12}\.[0-9]{1,3}|^-?[0-9]{1,15}/, 'number');
-  if (first === '"') return skipMatch(cursor, /^"(?:[\x20\x21\x23-\x5b\x5d-\x7e]|\\["\\])*"/, 'string');
-  if (/^[A-Za-z*]$/.test(first)) return skipMatch(cursor, /^[A-Za-z*][\x21\x23-\x27\x2a\x2b\x2d-\x3aA-Z\x5e-\x7a\x7c\x7e]*/, 'token');
-  if (first === '?') return skipMatch(cursor, /^\?[01]/, 'boolean');
+  if (first === '-' || /^[0-9]$/.test(first)) return skipMatch(cursor, /-?[0-9]{1,12}\.[0-9]{1,3}|-?[0-9]{1,15}/y, 'number');
+  if (first === '"') return skipMatch(cursor, /"(?:[\x20\x21\x23-\x5b\x5d-\x7e]|\\["\\])*"/y, 'string');
+  if (/^[A-Za-z*]$/.test(first)) return skipMatch(cursor, /[A-Za-z*][\x21\x23-\x27\x2a\x2b\x2d-\x3aA-Z\x5e-\x7a\x7c\x7e]*/y, 'token');
+  if (first === '?') return skipMatch(cursor, /\?[01]/y, 'boolean');
   return cursor.fail(first === '' ? 'empty value' : `unexpected character ${JSON.stringify(first)}`);
 }
 
+/** Matches a sticky pattern at the cursor, without copying the rest of the input. */
 function skipMatch(cursor: Cursor, pattern: RegExp, kind: string): Bare {
-  const match = pattern.exec(cursor.text.slice(cursor.index));
+  pattern.lastIndex = cursor.index;
+  const match = pattern.exec(cursor.text);
   if (!match) cursor.fail(`invalid ${kind}`);
   cursor.index += match[0].length;
   return { type: 'other' };
