@@ -3,7 +3,7 @@ import { TokenUnverifiableError } from '../errors.js';
 import { checkIntrospected, type AccessTokenClaims } from './claims.js';
 import { clientCredentials } from './client-auth.js';
 import { jsonObject, send } from './http.js';
-import { ExpiringLru } from './lru.js';
+import { ExpiringLru } from '../util/expiring-lru.js';
 import type { ProviderEndpoints } from './metadata.js';
 import type { ResolvedIntrospection, ResolvedOptions } from './resolve.js';
 
