@@ -71,14 +71,16 @@ export function buildPath(leaf: ClientCertificate, context: PathContext): ValidP
   if (found) return found;
   const complete = state.failures.find((failure) => failure.complete);
   if (complete) return { code: complete.code, message: complete.message };
-  const partial = state.failures[0];
+  // Without a complete path, report what went wrong with the leaf's own issuer, or a depth
+  // limit; a bad signature higher up just means that intermediate leads nowhere.
+  const partial = state.failures.find((failure) => failure.onLeaf) ?? state.failures.find((failure) => failure.code === 'ERR_MTLS_CHAIN_TOO_LONG');
   if (partial) return { code: partial.code, message: partial.message };
   return { code: 'ERR_MTLS_CHAIN_UNTRUSTED', message: `no path from ${JSON.stringify(leaf.subjectDn)} to a trust anchor` };
 }
 
 interface BuildState {
   signatureChecks: number;
-  failures: (Failure & { complete: boolean })[];
+  failures: (Failure & { complete: boolean; onLeaf?: boolean })[];
 }
 
 function extend(path: ClientCertificate[], context: PathContext, state: BuildState): ValidPath | undefined {
@@ -93,7 +95,7 @@ function extend(path: ClientCertificate[], context: PathContext, state: BuildSta
     state.signatureChecks += 1;
     const signature = checkSignature(child, issuer, context.algorithms);
     if (signature) {
-      state.failures.push({ ...signature, complete: anchor });
+      state.failures.push({ ...signature, complete: anchor, onLeaf: path.length === 1 });
       continue;
     }
     if (anchor) {
