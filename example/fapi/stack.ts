@@ -1,0 +1,133 @@
+// A FAPI 2.0 Security Profile deployment with mTLS: the authorization server (main origin and mTLS
+// alias, both under the FAPI TLS policy), and a resource server that accepts only
+// certificate-bound tokens. Storage is in memory unless REDIS_URL is set.
+import { generateKeyPairSync } from 'node:crypto';
+import { once, type EventEmitter } from 'node:events';
+import { createServer, type Server } from 'node:https';
+import type { RequestListener } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import Koa from 'koa';
+import { Provider, type ClientMetadata, type Configuration } from 'oidc-provider';
+import { createMtls, createMtlsServer, EVENTS, type MtlsError } from '../../src/index.js';
+import { fapi2SecurityProfile, fapiTlsOptions } from '../../src/fapi/index.js';
+import { createTokenVerifier, koaBoundToken, type MtlsKoaState } from '../../src/resource-server/index.js';
+import type { TestPki } from '../../test/support/pki.js';
+import { exampleAdapter } from '../storage.js';
+import { autoConsent } from './interaction.js';
+
+export const RESOURCE = 'https://accounts.api.example.test';
+export const REDIRECT_URI = 'https://tpp.example.test/callback';
+
+export interface FapiStackPorts {
+  issuer: number;
+  mtls: number;
+  resource: number;
+}
+
+export interface FapiStack {
+  issuer: string;
+  mtlsOrigin: string;
+  resourceUrl: string;
+  provider: Provider;
+  /** Every `mtls.refused` event, in order (the demo prints them; tests assert on them). */
+  refusals: MtlsError[];
+  storage: string;
+  close(): Promise<void>;
+}
+
+/** The demo client: a third-party provider authenticating with its certificate (tls_client_auth). */
+export function fapiClients(): ClientMetadata[] {
+  return [{
+    client_id: 'tpp-mtls',
+    token_endpoint_auth_method: 'tls_client_auth',
+    tls_client_auth_subject_dn: 'CN=client-a,O=Example Bank,C=GB',
+    tls_client_certificate_bound_access_tokens: true,
+    grant_types: ['authorization_code', 'refresh_token'],
+    response_types: ['code'],
+    redirect_uris: [REDIRECT_URI],
+  }];
+}
+
+/**
+ * The provider's signing keys. FAPI 2.0 leaves the choice among PS256, ES256 and EdDSA to the
+ * deployment: here PS256 (RSA) and ES256 (P-256), generated at startup for the demo only.
+ */
+function signingKeys() {
+  const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ format: 'jwk' });
+  const ec = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ format: 'jwk' });
+  return { keys: [{ ...rsa, kid: 'ps256', alg: 'PS256', use: 'sig' }, { ...ec, kid: 'es256', alg: 'ES256', use: 'sig' }] };
+}
+
+async function listen(server: Server, port: number): Promise<number> {
+  server.listen(port, '127.0.0.1');
+  await once(server, 'listening');
+  return (server.address() as AddressInfo).port;
+}
+
+export async function startFapiStack(pki: TestPki, ports: FapiStackPorts, clients: ClientMetadata[] = fapiClients()): Promise<FapiStack> {
+  // One TLS policy for every listener: TLS 1.2/1.3, FAPI 2.0 cipher suites.
+  const tls = fapiTlsOptions({ key: pki.server.keyPem, cert: pki.server.pem });
+  let handle: RequestListener = (_req, res) => { res.statusCode = 503; res.end(); };
+  const dispatch: RequestListener = (req, res) => handle(req, res);
+  const main = createServer(tls, dispatch);
+  const alias = createMtlsServer(tls, dispatch);
+  const issuer = `https://localhost:${await listen(main, ports.issuer)}`;
+  const mtlsOrigin = `https://localhost:${await listen(alias, ports.mtls)}`;
+
+  const storage = await exampleAdapter();
+  const mtls = fapi2SecurityProfile(createMtls({ trustAnchors: [pki.root.pem], mtlsOrigin }));
+  const provider = new Provider(issuer, mtls.configure({
+    clients,
+    jwks: signingKeys(),
+    ...(storage.adapter ? { adapter: storage.adapter } : {}),
+    findAccount: (_ctx, sub) => ({ accountId: sub, claims: () => ({ sub }) }),
+    scopes: ['openid', 'offline_access', 'accounts'],
+    interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
+    cookies: { keys: ['example-cookie-key-not-a-secret'] },
+    features: {
+      devInteractions: { enabled: false },
+      clientCredentials: { enabled: true },
+      introspection: { enabled: true },
+      revocation: { enabled: true },
+      resourceIndicators: {
+        enabled: true,
+        defaultResource: () => RESOURCE,
+        useGrantedResource: () => true,
+        getResourceServerInfo: () => ({ scope: 'accounts', audience: RESOURCE, accessTokenFormat: 'jwt', jwt: { sign: { alg: 'PS256' } } }),
+      },
+    },
+  } satisfies Configuration));
+  mtls.attach(provider);
+  provider.use(autoConsent(provider, RESOURCE));
+  const refusals: MtlsError[] = [];
+  // @types/oidc-provider lists only the host's own event names.
+  (provider as unknown as EventEmitter).on(EVENTS.refused, (_ctx: unknown, error: MtlsError) => refusals.push(error));
+  handle = provider.callback();
+
+  const verifier = createTokenVerifier({ issuer, audience: RESOURCE, binding: { required: true }, http: { ca: pki.root.pem } });
+  const app = new Koa<MtlsKoaState>();
+  app.silent = true;
+  app.use(koaBoundToken(verifier));
+  app.use((ctx) => {
+    const { claims, boundTo } = ctx.state.mtls;
+    ctx.body = { accounts: [{ id: 'acc-1', currency: 'GBP' }], client_id: claims.client_id, sub: claims.sub, bound_to: boundTo };
+  });
+  const resource = createMtlsServer(tls, app.callback());
+  const resourceUrl = `https://localhost:${await listen(resource, ports.resource)}/accounts`;
+
+  return {
+    issuer,
+    mtlsOrigin,
+    resourceUrl,
+    provider,
+    refusals,
+    storage: storage.description,
+    async close() {
+      for (const server of [main, alias, resource]) {
+        server.closeAllConnections();
+        server.close();
+      }
+      await storage.close();
+    },
+  };
+}
