@@ -45,8 +45,10 @@ function refuse(ctx: HostContext, kind: OAuthErrorKind, error: MtlsError): never
 export function getCertificate(ctx: HostContext): X509Certificate {
   const state = getRequestState(ctx.req);
   if (state?.certificate) return state.certificate.leaf.x509;
-  const cause = state?.refusal ?? new CertificateMissingError('client certificate was not provided');
-  return refuse(ctx, errorKind(ctx, cause), cause);
+  // A refusal at intake was reported there already; here it only decides the answer.
+  if (state?.refusal) throw toOAuthError(errorKind(ctx, state.refusal), state.refusal);
+  const missing = new CertificateMissingError('client certificate was not provided');
+  return refuse(ctx, errorKind(ctx, missing), missing);
 }
 
 /** `features.mTLS.certificateAuthorized`: reads the verdict the intake middleware computed. */

@@ -1,19 +1,43 @@
 // Every refusal at the token endpoint: status, OAuth error, description, and the coded cause
 // reported through the provider's `mtls.refused` event. None of them may be a 500.
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { createTestPki, issue, type TestCertificate, type TestPki } from '../../support/pki.js';
 import { postForm, tlsFetch } from '../../support/client.js';
 import { jwkWithCertificate, startTestProvider, type TestProvider } from '../../support/provider.js';
 
+const spki = (cert: TestCertificate) => createHash('sha256').update(cert.x509.publicKey.export({ type: 'spki', format: 'der' })).digest('base64url');
+
 describe('plugin: refusals at the token endpoint', () => {
   let pki: TestPki;
   let op: TestProvider;
+  let otherRoot: TestCertificate;
 
   before(async () => {
     pki = await createTestPki();
+    otherRoot = await issue({ subject: 'CN=Other Root CA', ca: true });
     op = await startTestProvider({
       pki,
+      mtls: { trustAnchors: [pki.root.pem, otherRoot.pem] },
       clients: [
+        {
+          client_id: 'pinned-client',
+          token_endpoint_auth_method: 'tls_client_auth',
+          tls_client_auth_subject_dn: 'CN=client-a,O=Example Bank,C=GB',
+          tls_client_auth_anchor_pins: [spki(otherRoot)],
+          grant_types: ['client_credentials'],
+          response_types: [],
+          redirect_uris: [],
+        },
+        {
+          client_id: 'pinned-right',
+          token_endpoint_auth_method: 'tls_client_auth',
+          tls_client_auth_subject_dn: 'CN=client-a,O=Example Bank,C=GB',
+          tls_client_auth_anchor_pins: [spki(otherRoot), spki(pki.root)],
+          grant_types: ['client_credentials'],
+          response_types: [],
+          redirect_uris: [],
+        },
         {
           client_id: 'tls-client',
           token_endpoint_auth_method: 'tls_client_auth',
@@ -110,6 +134,25 @@ describe('plugin: refusals at the token endpoint', () => {
     assert.equal(body.error, 'invalid_client');
     assert.match(String(body.error_description), /not registered/);
     assert.deepEqual(codes, ['ERR_MTLS_CERT_UNREGISTERED']);
+  });
+
+  it('a certificate from a trusted anchor the client is not pinned to: 401 invalid_client, ERR_MTLS_ANCHOR_NOT_ALLOWED', async () => {
+    const { status, body, codes } = await tokenRequest('pinned-client', pki.clientA);
+    assert.equal(status, 401);
+    assert.equal(body.error, 'invalid_client');
+    assert.match(String(body.error_description), /not pinned/);
+    assert.deepEqual(codes, ['ERR_MTLS_ANCHOR_NOT_ALLOWED']);
+    assert.equal((await tokenRequest('pinned-right', pki.clientA)).status, 200, 'pinned by key to the anchor it chains to');
+  });
+
+  it('a forged certificate header on a direct connection is ignored and reported, not believed', async () => {
+    const before = op.refusals.length;
+    const forged = await postForm(tlsFetch(pki.root), `${op.issuer}/token`, { grant_type: 'client_credentials', client_id: 'tls-client' }, {
+      'client-cert': `:${pki.clientA.der.toString('base64')}:`,
+    });
+    assert.equal(forged.status, 401);
+    assert.equal(forged.body.error, 'invalid_client');
+    assert.deepEqual(op.refusals.slice(before).map((error) => error.code), ['ERR_MTLS_CERT_MISSING']);
   });
 
   it('a client bound by registration asking for a token without a certificate: 400 invalid_grant, ERR_MTLS_CERT_MISSING', async () => {
