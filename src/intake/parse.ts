@@ -79,7 +79,8 @@ export function parseClientCertificateHeader(
   const what = `the ${spec.header} header`;
   const text = prepare(value, { format, what, list: spec.list, maxLength });
   const chainWhat = `the ${spec.chainHeader ?? 'chain'} header`;
-  const chain = options.chain === undefined ? undefined : prepare(options.chain, { format, what: chainWhat, list: true, maxLength });
+  // An empty list is a valid RFC 8941 List (Cloudflare sends "" when there are no intermediates).
+  const chain = options.chain === undefined ? undefined : prepare(options.chain, { format, what: chainWhat, list: true, maxLength, empty: true }) || undefined;
   const context: DecodeContext = { what, maxChainLength, chain, xfccElement };
   return toCertificates(spec.decode(text, context), what, maxChainLength);
 }
@@ -87,11 +88,11 @@ export function parseClientCertificateHeader(
 const FORBIDDEN = /[\x00-\x08\x0a-\x1f\x7f-\uffff]/;
 
 /** Joins header lines, then applies the checks every format shares, before any decoding. */
-function prepare(value: HeaderValue, how: { format: string; what: string; list: boolean; maxLength: number }): string {
+function prepare(value: HeaderValue, how: { format: string; what: string; list: boolean; maxLength: number; empty?: boolean }): string {
   const { what, maxLength } = how;
   const lines = typeof value === 'string' ? [value] : value;
   if (!Array.isArray(lines) && typeof value !== 'string') throw new HeaderMalformedError(`${what} is not a string`);
-  if (lines.length === 0) throw new HeaderMalformedError(`${what} is empty`);
+  if (lines.length === 0 && !how.empty) throw new HeaderMalformedError(`${what} is empty`);
   if (!how.list && lines.length > 1) throw new HeaderMalformedError(`${what} appears ${lines.length} times; exactly one is allowed`);
   let length = 0;
   for (const line of lines) {
@@ -110,7 +111,7 @@ function prepare(value: HeaderValue, how: { format: string; what: string; list: 
     const name = code === 0 ? 'NUL' : code === 0x0d ? 'CR' : code === 0x0a ? 'LF' : `U+${code.toString(16).padStart(4, '0')}`;
     throw new HeaderMalformedError(`${what} contains a forbidden character (${name})`);
   }
-  if (text === '') throw new HeaderMalformedError(`${what} is empty`);
+  if (text === '' && !how.empty) throw new HeaderMalformedError(`${what} is empty`);
   return text;
 }
 

@@ -60,6 +60,10 @@ describe('parseClientCertificateHeader', () => {
       expectLeaf(parsed, leaf, [pki.intermediate, pki.root]);
     });
 
+    it('reads an empty chain list as no chain (RFC 8941 empty List)', () => {
+      for (const chain of ['', ' ', []]) expectLeaf(parseClientCertificateHeader('rfc9440', shape.rfc9440(leaf), { chain }), leaf);
+    });
+
     it('joins a chain split over several header lines', () => {
       const parsed = parseClientCertificateHeader('rfc9440', shape.rfc9440(leaf), {
         chain: [shape.rfc9440(pki.intermediate), shape.rfc9440(pki.root)],
