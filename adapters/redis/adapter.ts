@@ -40,6 +40,7 @@ export class RedisAdapter implements Adapter {
     const store = this.#store;
     const { keys } = store;
     const key = keys.entity(this.#model, id);
+    const member = keys.member(this.#model, id);
     const pttl = ttlMs(expiresIn);
     const { payload: json, consumed } = encodeEntity(payload);
 
@@ -56,7 +57,7 @@ export class RedisAdapter implements Adapter {
         return store.scripts.oidcMtlsUpsert(
           1 + pointers.length + indexes.length,
           key, ...pointers, ...indexes,
-          FORMAT, json, consumed, pttl, pointers.length, key, id,
+          FORMAT, json, consumed, pttl, pointers.length, member, id,
         );
       }
       const counts = await Promise.all([
@@ -66,7 +67,7 @@ export class RedisAdapter implements Adapter {
           else await store.client.set(pointer, id);
           return 0;
         }),
-        ...indexes.map((index) => store.scripts.oidcMtlsIndexAdd(index, key, pttl)),
+        ...indexes.map((index) => store.scripts.oidcMtlsIndexAdd(index, member, pttl)),
       ]);
       await store.scripts.oidcMtlsPut(key, FORMAT, json, consumed, pttl);
       return counts.reduce((sum, count) => sum + count, 0);

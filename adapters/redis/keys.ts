@@ -7,6 +7,14 @@
 export interface KeySpace {
   /** The hash that holds one entity of `model`. */
   entity(model: string, id: string): string;
+  /**
+   * How an index refers to an entity: its key without the prefix, so that a process whose client
+   * carries part of the prefix (ioredis `keyPrefix`) and one that passes it all as the adapter's
+   * `keyPrefix` (the command line) resolve the same members to the same keys.
+   */
+  member(model: string, id: string): string;
+  /** The entity key an index member refers to. */
+  memberKey(member: string): string;
   /** Sorted set of the entity keys of one grant, scored by expiry (ms since epoch). */
   grant(grantId: string): string;
   /** Sorted set of the token keys bound to one certificate `x5t#S256`, scored by expiry. */
@@ -29,6 +37,8 @@ export function globEscape(literal: string): string {
 export function createKeySpace(prefix: string): KeySpace {
   return {
     entity: (model, id) => `${prefix}${model}:{${id}}`,
+    member: (model, id) => `${model}:{${id}}`,
+    memberKey: (member) => `${prefix}${member}`,
     grant: (grantId) => `${prefix}grant:{${grantId}}`,
     certificate: (thumbprint) => `${prefix}x5t:{${thumbprint}}`,
     sessionUid: (uid) => `${prefix}uid:{${uid}}`,

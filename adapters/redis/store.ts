@@ -89,12 +89,13 @@ export async function revokeIndex(store: Store, index: string): Promise<number> 
   let removed = 0;
   for (let start = 0; start < members.length; start += REVOKE_BATCH) {
     const batch = members.slice(start, start + REVOKE_BATCH);
+    const keys = batch.map(store.keys.memberKey);
     if (store.cluster) {
-      const counts = await Promise.all(batch.map((key) => store.client.del(key)));
+      const counts = await Promise.all(keys.map((key) => store.client.del(key)));
       removed += counts.reduce((sum, count) => sum + count, 0);
       await store.client.zrem(index, ...batch);
     } else {
-      removed += await store.scripts.oidcMtlsRevoke(1 + batch.length, index, ...batch, ...batch);
+      removed += await store.scripts.oidcMtlsRevoke(1 + batch.length, index, ...keys, ...batch);
     }
   }
   return removed;

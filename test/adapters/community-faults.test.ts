@@ -44,7 +44,7 @@ describe('Redis adapter: the community adapter\'s faults are absent', () => {
       assert.equal(await redis.client().zcard(`${PREFIX}grant:{busy}`), 25);
       await sleep(1100);
       await storage('RefreshToken').upsert('long', { grantId: 'busy' } as AdapterPayload, 3600);
-      assert.deepEqual(await redis.client().zrange(`${PREFIX}grant:{busy}`, 0, -1), [`${PREFIX}RefreshToken:{long}`]);
+      assert.deepEqual(await redis.client().zrange(`${PREFIX}grant:{busy}`, 0, -1), [`RefreshToken:{long}`]);
     });
 
     it('(2) a grant index whose members all expired disappears with them', async () => {

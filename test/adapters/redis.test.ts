@@ -108,7 +108,7 @@ describe('Redis adapter', () => {
         await redis.client().set(`${PREFIX}grant:{g}`, 'not a sorted set');
         await storage('AccessToken').revokeByGrantId('g');
         await storage('AccessToken').upsert('at', { grantId: 'g' } as AdapterPayload, 60);
-        assert.deepEqual(await redis.client().zrange(`${PREFIX}grant:{g}`, 0, -1), [`${PREFIX}AccessToken:{at}`]);
+        assert.deepEqual(await redis.client().zrange(`${PREFIX}grant:{g}`, 0, -1), [`AccessToken:{at}`]);
         assert.deepEqual(events.map(({ type, operation }) => [type, operation]),
           [['store.corrupt', 'revokeByGrantId'], ['store.corrupt', 'upsert']]);
         await storage('AccessToken').revokeByGrantId('g');
@@ -150,7 +150,7 @@ describe('Redis adapter', () => {
       const app = `${RUN_PREFIX}app:`;
       try {
         assert.deepEqual((await raw.keys(`${app}*`)).sort(), [`${app}idp:RefreshToken:{rt}`, `${app}idp:grant:{g}`, `${app}idp:x5t:{${THUMBPRINT}}`].sort());
-        assert.deepEqual(await raw.zrange(`${app}idp:grant:{g}`, 0, -1), ['idp:RefreshToken:{rt}']);
+        assert.deepEqual(await raw.zrange(`${app}idp:grant:{g}`, 0, -1), ['RefreshToken:{rt}']);
       } finally {
         raw.disconnect();
       }

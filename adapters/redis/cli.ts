@@ -1,0 +1,170 @@
+#!/usr/bin/env node
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { Cluster, Redis } from 'ioredis';
+import { Provider, type ClientMetadata } from 'oidc-provider';
+import { createRedisAdapter } from './create.js';
+
+const USAGE = `Usage: oidc-provider-mtls <command> [--provider <module>] [--cluster]
+
+Commands:
+  clients add <client.json>         store a new client (validated with the provider's client schema)
+  clients update <client.json>      replace a stored client
+  clients get <client_id>           print a stored client
+  clients list                      print every stored client
+  clients remove <client_id>        delete a stored client
+  tokens revoke-certificate <x5t#S256>
+                                    delete every token bound to that certificate
+
+Options:
+  --provider <module>  a module whose default export is your Provider (or a function returning
+                       one); its configuration decides which client metadata is valid. Without it,
+                       a provider with every client authentication method, mTLS, and the
+                       client_credentials and device_code grants enabled is used.
+  --cluster            REDIS_URL names one node of a Redis Cluster
+
+Environment:
+  REDIS_URL             default redis://127.0.0.1:6379
+  OIDC_MTLS_KEY_PREFIX  the adapter's keyPrefix, default "oidc:"`;
+
+/** Where the CLI writes; the defaults are the process streams. */
+export interface CliIo {
+  env: NodeJS.ProcessEnv;
+  out(text: string): void;
+  err(text: string): void;
+}
+
+class UsageError extends Error {}
+
+/**
+ * A provider that accepts every client authentication method, mTLS and the client credentials and
+ * device grants, for validation only; it never listens. `--provider` gives the exact schema.
+ */
+function validationProvider(): Provider {
+  return new Provider('https://validation.invalid', {
+    clientAuthMethods: [
+      'none', 'client_secret_basic', 'client_secret_post', 'client_secret_jwt', 'private_key_jwt',
+      'tls_client_auth', 'self_signed_tls_client_auth',
+    ],
+    features: {
+      clientCredentials: { enabled: true },
+      deviceFlow: { enabled: true },
+      mTLS: {
+        enabled: true,
+        tlsClientAuth: true,
+        selfSignedTlsClientAuth: true,
+        certificateBoundAccessTokens: true,
+        // Never called: this provider only validates metadata and serves no request.
+        getCertificate: () => undefined,
+        certificateAuthorized: () => false,
+        certificateSubjectMatches: () => false,
+      },
+    },
+  });
+}
+
+async function loadProvider(module: string | undefined): Promise<Provider> {
+  if (module === undefined) return validationProvider();
+  const exported = (await import(pathToFileURL(resolve(module)).href) as { default?: unknown }).default;
+  const provider = typeof exported === 'function' && !(exported instanceof Provider)
+    ? await (exported as () => unknown)()
+    : exported;
+  if (!(provider instanceof Provider)) {
+    throw new UsageError(`--provider ${module} must export a Provider (or a function returning one) as default`);
+  }
+  return provider;
+}
+
+function connect(url: string, cluster: boolean): Redis | Cluster {
+  // Fail fast instead of retrying for minutes when Redis is not there.
+  const options = { maxRetriesPerRequest: 1, enableOfflineQueue: true, retryStrategy: () => null };
+  if (!cluster) return new Redis(url, options);
+  const { hostname, port } = new URL(url);
+  return new Cluster([{ host: hostname, port: Number(port || 6379) }], { redisOptions: options, clusterRetryStrategy: () => null });
+}
+
+async function readClient(file: string | undefined): Promise<ClientMetadata> {
+  if (file === undefined) throw new UsageError('missing <client.json>');
+  try {
+    return JSON.parse(await readFile(file, 'utf8')) as ClientMetadata;
+  } catch (cause) {
+    throw new UsageError(`${file} is not a readable JSON file: ${(cause as Error).message}`);
+  }
+}
+
+/** Runs one command; resolves to the process exit code (0 done, 1 refused or failed, 2 usage). */
+export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
+  const args = [...argv];
+  const flag = (name: string) => {
+    const index = args.indexOf(name);
+    if (index === -1) return false;
+    args.splice(index, 1);
+    return true;
+  };
+  const option = (name: string) => {
+    const index = args.indexOf(name);
+    if (index === -1) return undefined;
+    const [, value] = args.splice(index, 2);
+    if (value === undefined) throw new UsageError(`${name} needs a value`);
+    return value;
+  };
+
+  let client: Redis | Cluster | undefined;
+  try {
+    if (flag('--help') || flag('-h')) {
+      io.out(USAGE);
+      return 0;
+    }
+    const cluster = flag('--cluster');
+    const providerModule = option('--provider');
+    const [group, command, argument] = args;
+    client = connect(io.env.REDIS_URL ?? 'redis://127.0.0.1:6379', cluster);
+    client.on('error', () => undefined); // reported through the failing command
+    const storage = createRedisAdapter({ client, keyPrefix: io.env.OIDC_MTLS_KEY_PREFIX ?? 'oidc:', commandTimeout: 10_000 });
+    const print = (value: unknown) => io.out(JSON.stringify(value, null, 2));
+
+    if (group === 'tokens' && command === 'revoke-certificate' && argument !== undefined) {
+      print({ revoked: await storage.revokeByCertificate(argument) });
+      return 0;
+    }
+    if (group !== 'clients') throw new UsageError(`unknown command: ${args.join(' ')}`);
+    const clients = storage.clients(await loadProvider(providerModule));
+    switch (command) {
+      case 'add': print(await clients.add(await readClient(argument))); return 0;
+      case 'update': print(await clients.update(await readClient(argument))); return 0;
+      case 'list': print(await clients.list()); return 0;
+      case 'get':
+      case 'remove': {
+        if (argument === undefined) throw new UsageError('missing <client_id>');
+        const result = command === 'get' ? await clients.get(argument) : await clients.remove(argument);
+        if (result === undefined || result === false) {
+          io.err(`client ${argument} not found`);
+          return 1;
+        }
+        print(command === 'get' ? result : { removed: argument });
+        return 0;
+      }
+      default: throw new UsageError(`unknown command: ${args.join(' ')}`);
+    }
+  } catch (error) {
+    if (error instanceof UsageError) {
+      io.err(`${error.message}\n\n${USAGE}`);
+      return 2;
+    }
+    // The host's InvalidClientMetadata says what is wrong in error_description.
+    const { error_description: description, message } = error as { error_description?: string; message: string };
+    io.err(description ?? message);
+    return 1;
+  } finally {
+    client?.disconnect();
+  }
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  process.exitCode = await runCli(process.argv.slice(2), {
+    env: process.env,
+    out: (text) => process.stdout.write(`${text}\n`),
+    err: (text) => process.stderr.write(`${text}\n`),
+  });
+}
