@@ -1,0 +1,140 @@
+// Revocation against real responders on loopback: an OCSP responder and a CRL server written
+// with the ASN.1 libraries (test/support/revocation.ts), including the failures that matter.
+import 'reflect-metadata';
+import assert from 'node:assert/strict';
+import { createCertificateValidator, verifyCertificateChain, type ChainVerdict, type RevocationEvent, type RevocationOptions, ClientCertificate } from '../../src/certificate/index.js';
+import { issue, OID, type TestCertificate } from '../support/pki.js';
+import { createCrl, crlDistributionPoint, ocspAccess, startRevocationServer, type RevocationServer } from '../support/revocation.js';
+
+const code = (verdict: ChainVerdict): string => (verdict.valid ? 'valid' : verdict.code);
+
+describe('certificate/revocation (RFC 5280 6.3, RFC 6960)', () => {
+  let server: RevocationServer;
+  let root: TestCertificate;
+  let ica: TestCertificate;
+  let leaf: TestCertificate;
+  let revokedLeaf: TestCertificate;
+  const serial = (cert: TestCertificate) => cert.cert.serialNumber.toLowerCase();
+
+  before(async () => {
+    server = await startRevocationServer();
+    root = await issue({ subject: 'CN=Revocation Root', ca: true });
+    ica = await issue({ subject: 'CN=Revocation CA', ca: true, issuer: root });
+    const pointers = [ocspAccess(server.ocspUrl), crlDistributionPoint(server.crlUrl)];
+    leaf = await issue({ subject: 'CN=good client', issuer: ica, extensions: pointers });
+    revokedLeaf = await issue({ subject: 'CN=revoked client', issuer: ica, extensions: pointers });
+  });
+  after(() => server.close());
+  beforeEach(() => {
+    server.behaviour = 'answer';
+    server.crl = undefined;
+    server.ocsp = undefined;
+  });
+
+  const verify = (cert: TestCertificate, revocation: RevocationOptions) => verifyCertificateChain(cert.pem, {
+    trustAnchors: [root.pem], intermediates: [ica.pem], revocation: { scope: 'leaf', timeout: 500, ...revocation },
+  });
+
+  describe('OCSP (RFC 6960)', () => {
+    it('accepts a good status and refuses a revoked one with ERR_MTLS_CERT_REVOKED', async () => {
+      server.ocsp = { issuer: ica, answer: { statuses: { [serial(revokedLeaf)]: 'revoked' } } };
+      assert.equal(code(await verify(leaf, { methods: ['ocsp'] })), 'valid');
+      assert.equal(code(await verify(revokedLeaf, { methods: ['ocsp'] })), 'ERR_MTLS_CERT_REVOKED');
+    });
+
+    it('accepts a delegated responder with id-kp-OCSPSigning (4.2.2.2) and refuses one without', async () => {
+      const delegated = await issue({ subject: 'CN=OCSP Responder', issuer: ica, eku: [OID.ocspSigning] });
+      server.ocsp = { issuer: ica, answer: { signer: delegated } };
+      assert.equal(code(await verify(leaf, { methods: ['ocsp'] })), 'valid');
+      const notDelegated = await issue({ subject: 'CN=Not a responder', issuer: ica, eku: [OID.clientAuth] });
+      server.ocsp = { issuer: ica, answer: { signer: notDelegated } };
+      const verdict = await verify(revokedLeaf, { methods: ['ocsp'] });
+      assert.equal(code(verdict), 'ERR_MTLS_REVOCATION_UNKNOWN');
+      assert.match(verdict.valid ? '' : verdict.message, /OCSPSigning/);
+    });
+
+    it('refuses a response signed by an unrelated key (4.2.2.2)', async () => {
+      const stranger = await issue({ subject: 'CN=Revocation CA', ca: true });
+      server.ocsp = { issuer: ica, answer: { signer: stranger } };
+      assert.equal(code(await verify(leaf, { methods: ['ocsp'] })), 'ERR_MTLS_REVOCATION_UNKNOWN');
+    });
+
+    it('treats a stale response (nextUpdate passed, 3.2 item 6) as unknown', async () => {
+      server.ocsp = { issuer: ica, answer: { thisUpdate: new Date(Date.now() - 7200_000), nextUpdate: new Date(Date.now() - 3600_000) } };
+      assert.equal(code(await verify(revokedLeaf, { methods: ['ocsp'] })), 'ERR_MTLS_REVOCATION_UNKNOWN');
+    });
+  });
+
+  describe('CRL (RFC 5280 5, 6.3)', () => {
+    it('refuses a certificate listed on the CRL, accepts one that is not', async () => {
+      server.crl = await createCrl(ica, { revoked: [revokedLeaf] });
+      assert.equal(code(await verify(revokedLeaf, { methods: ['crl'] })), 'ERR_MTLS_CERT_REVOKED');
+      assert.equal(code(await verify(leaf, { methods: ['crl'] })), 'valid');
+    });
+
+    it('treats a stale CRL (nextUpdate passed) as unknown: hard-fail refuses, soft-fail passes with an event', async () => {
+      server.crl = await createCrl(ica, { thisUpdate: new Date(Date.now() - 7200_000), nextUpdate: new Date(Date.now() - 3600_000) });
+      assert.equal(code(await verify(leaf, { methods: ['crl'] })), 'ERR_MTLS_REVOCATION_UNKNOWN');
+      const events: RevocationEvent[] = [];
+      assert.equal(code(await verify(leaf, { methods: ['crl'], mode: 'soft-fail', onEvent: (e) => events.push(e) })), 'valid');
+      assert.equal(events.length, 1);
+      assert.equal(events[0]!.name, 'revocation.unknown');
+      assert.equal(events[0]!.mode, 'soft-fail');
+      assert.match(events[0]!.reason, /stale/);
+    });
+
+    it('refuses a CRL signed by another CA', async () => {
+      const other = await issue({ subject: 'CN=Revocation CA', ca: true });
+      server.crl = await createCrl(other, { revoked: [] });
+      assert.equal(code(await verify(leaf, { methods: ['crl'] })), 'ERR_MTLS_REVOCATION_UNKNOWN');
+    });
+
+    it('caches a CRL until nextUpdate: one fetch for several checks', async () => {
+      const cachedLeaf = await issue({ subject: 'CN=cached', issuer: ica, extensions: [crlDistributionPoint(`${server.origin}/crl?cache`)] });
+      server.crl = await createCrl(ica, { revoked: [] });
+      const before = server.hits['/crl'] ?? 0;
+      const options: RevocationOptions = { methods: ['crl'], scope: 'leaf', timeout: 500 };
+      // one checker instance, as a long-lived validator holds it
+      const validator = createCertificateValidator({ trustAnchors: [root.pem], intermediates: [ica.pem], revocation: options, cache: false });
+      const leafCert = ClientCertificate.from(cachedLeaf.pem);
+      const first = await validator.verify(leafCert, []);
+      assert.equal(code(first), 'valid', first.valid ? '' : first.message);
+      assert.equal(code(await validator.verify(leafCert, [])), 'valid');
+      assert.equal((server.hits['/crl'] ?? 0) - before, 1);
+    });
+  });
+
+  describe('failing responders', () => {
+    it('gives up on a responder that hangs after the timeout: unknown', async () => {
+      server.behaviour = 'hang';
+      const verdict = await verify(leaf, { methods: ['ocsp', 'crl'], timeout: 200 });
+      assert.equal(code(verdict), 'ERR_MTLS_REVOCATION_UNKNOWN');
+      assert.match(verdict.valid ? '' : verdict.message, /within 200 ms/);
+    });
+
+    it('treats a garbage answer as unknown, never as good', async () => {
+      server.behaviour = 'garbage';
+      assert.equal(code(await verify(leaf, { methods: ['ocsp', 'crl'] })), 'ERR_MTLS_REVOCATION_UNKNOWN');
+      assert.equal(code(await verify(leaf, { methods: ['ocsp', 'crl'], mode: 'soft-fail' })), 'valid');
+    });
+
+    it('refuses an answer larger than maxResponseBytes', async () => {
+      server.crl = Buffer.concat([await createCrl(ica), Buffer.alloc(4096)]);
+      const verdict = await verify(leaf, { methods: ['crl'], maxResponseBytes: 1024 });
+      assert.equal(code(verdict), 'ERR_MTLS_REVOCATION_UNKNOWN');
+      assert.match(verdict.valid ? '' : verdict.message, /more than the 1024 allowed/);
+    });
+
+    it('still refuses a revoked certificate in soft-fail mode', async () => {
+      server.ocsp = { issuer: ica, answer: { statuses: { [serial(revokedLeaf)]: 'revoked' } } };
+      assert.equal(code(await verify(revokedLeaf, { methods: ['ocsp'], mode: 'soft-fail' })), 'ERR_MTLS_CERT_REVOKED');
+    });
+
+    it('applies a per-anchor mode keyed by the anchor SPKI SHA-256', async () => {
+      server.behaviour = 'garbage';
+      const pin = ClientCertificate.from(root.pem).spkiSha256;
+      assert.equal(code(await verify(leaf, { mode: 'hard-fail', anchors: { [pin]: 'off' } })), 'valid');
+      assert.equal(code(await verify(leaf, { mode: 'off', anchors: { [pin]: 'hard-fail' } })), 'ERR_MTLS_REVOCATION_UNKNOWN');
+    });
+  });
+});
