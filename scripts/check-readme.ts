@@ -16,6 +16,7 @@ declare const caPem: string;
 declare const mtlsOrigin: string;
 declare const tlsKey: string;
 declare const tlsCert: string;
+declare const req: import('node:http').IncomingMessage;
 `;
 
 export function readmeBlocks(markdown: string): string[] {
