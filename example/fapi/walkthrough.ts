@@ -1,0 +1,52 @@
+// The FAPI 2.0 story, told by openid-client v6 as a third-party provider would: PAR with its
+// certificate at the mTLS alias, PKCE, the authorization response with `iss`, the code exchange,
+// a bound token at the resource server, and the same token refused with another certificate.
+import * as oidc from 'openid-client';
+import { authorize, discover, tlsFetch } from '../../test/support/client.js';
+import type { TestCertificate, TestPki } from '../../test/support/pki.js';
+import { REDIRECT_URI, RESOURCE, type FapiStack } from './stack.js';
+
+async function callResource(config: oidc.Configuration, token: string, url: string): Promise<string> {
+  try {
+    const response = await oidc.fetchProtectedResource(config, token, new URL(url), 'GET');
+    return `${response.status} ${await response.text()}`;
+  } catch (error) {
+    if (!(error instanceof oidc.WWWAuthenticateChallengeError)) throw error;
+    return `${error.status} WWW-Authenticate: ${error.response.headers.get('www-authenticate')}`;
+  }
+}
+
+export async function walkthrough(stack: FapiStack, pki: TestPki, log: (line: string) => void): Promise<void> {
+  // Clients send their certificate with the issuing CA; the authorization server trusts the root.
+  const client = (cert: TestCertificate) => discover(
+    stack.issuer,
+    'tpp-mtls',
+    { use_mtls_endpoint_aliases: true },
+    oidc.TlsClientAuth(),
+    tlsFetch(pki.root, { ...cert, pem: cert.pem + pki.intermediate.pem }),
+  );
+  const config = await client(pki.clientA);
+  const metadata = config.serverMetadata();
+  log(`1. discovery: require_pushed_authorization_requests=${metadata.require_pushed_authorization_requests}, `
+    + `token_endpoint_auth_methods_supported=${JSON.stringify(metadata.token_endpoint_auth_methods_supported)}`);
+
+  const verifier = oidc.randomPKCECodeVerifier();
+  const url = await oidc.buildAuthorizationUrlWithPAR(config, {
+    redirect_uri: REDIRECT_URI,
+    scope: 'openid accounts',
+    code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
+    code_challenge_method: 'S256',
+    resource: RESOURCE,
+  });
+  log(`2. PAR at ${metadata.mtls_endpoint_aliases?.pushed_authorization_request_endpoint} with certificate A: ${url.href}`);
+
+  const callback = await authorize(url, tlsFetch(pki.root), REDIRECT_URI);
+  log(`3. authorization response (demo auto-consent): code=..., iss=${callback.searchParams.get('iss')}`);
+
+  const tokens = await oidc.authorizationCodeGrant(config, callback, { pkceCodeVerifier: verifier, idTokenExpected: true });
+  const cnf = JSON.parse(Buffer.from(tokens.access_token.split('.')[1]!, 'base64url').toString()).cnf;
+  log(`4. code exchanged at the mTLS alias with certificate A: token_type=${tokens.token_type}, cnf=${JSON.stringify(cnf)}`);
+
+  log(`5. resource server with certificate A: ${await callResource(config, tokens.access_token, stack.resourceUrl)}`);
+  log(`6. the same token with certificate B: ${await callResource(await client(pki.clientB), tokens.access_token, stack.resourceUrl)}`);
+}
