@@ -114,7 +114,8 @@ function malformedSubtree(subtree: GeneralSubtree): string | undefined {
   }
 }
 
-function malformedName(name: GeneralName): string | undefined {
+/** Why a name is malformed under RFC 5280 4.2.1.6 (or has no host, for a URI), or `undefined`. */
+export function malformedName(name: GeneralName): string | undefined {
   switch (name.type) {
     case 'dns':
       return validDnsName(name.value, true) ? undefined : `the DNS name ${JSON.stringify(name.value)} is malformed`;

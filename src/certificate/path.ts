@@ -2,7 +2,8 @@ import type { CertificateRejectionCode } from '../errors.js';
 import { publicKeyOf, verifySignature, weakKeyReason, type AlgorithmPolicy } from './algorithms.js';
 import type { TrustAnchors } from './anchors.js';
 import type { ClientCertificate } from './certificate.js';
-import { checkNameConstraints, type NameConstraintSet } from './name-constraints.js';
+import { childrenOf, decodeOid, parseTlv } from './der.js';
+import { checkNameConstraints, malformedName, type NameConstraintSet } from './name-constraints.js';
 import { EXT, KEY_USAGE, profileOf, type CertificateProfile } from './profile.js';
 
 /** Purposes a leaf may be validated for. */
@@ -225,11 +226,13 @@ export function validatePath(path: readonly ClientCertificate[], context: PathCo
 }
 
 function checkCommon(profile: CertificateProfile, subject: string, context: PathContext): Failure | undefined {
-  // 6.1.3 a.2, with the configured tolerance for clock skew.
-  if (context.time + context.tolerance < profile.notBefore) {
+  // 6.1.3 a.2, with the configured tolerance for clock skew. Certificate times have a one-second
+  // granularity (4.1.2.5) and notAfter is inclusive, so the whole second is still valid.
+  const now = Math.floor(context.time / 1000) * 1000;
+  if (now + context.tolerance < profile.notBefore) {
     return { code: 'ERR_MTLS_CERT_NOT_YET_VALID', message: `${subject} is not valid before ${new Date(profile.notBefore).toISOString()}` };
   }
-  if (context.time - context.tolerance > profile.notAfter) {
+  if (now - context.tolerance > profile.notAfter) {
     return { code: 'ERR_MTLS_CERT_EXPIRED', message: `${subject} expired at ${new Date(profile.notAfter).toISOString()}` };
   }
   for (const [oid, extension] of profile.extensions) {
@@ -242,9 +245,36 @@ function checkCommon(profile: CertificateProfile, subject: string, context: Path
       return { code: 'ERR_MTLS_CRITICAL_EXTENSION', message: `${subject} marks the extension ${oid} critical, which RFC 5280 forbids` };
     }
   }
+  const malformed = profileProblem(profile);
+  if (malformed) return { code: 'ERR_MTLS_CERT_MALFORMED', message: `${subject}: ${malformed}` };
   const key = publicKeyOf(profile.spki);
-  const weak = key instanceof Error ? key.message : weakKeyReason(key, context.algorithms);
+  const weak = key instanceof Error ? key.message : weakKeyReason(key, context.algorithms) ?? explicitCurve(profile.spki);
   if (weak) return { code: 'ERR_MTLS_WEAK_ALGORITHM', message: `${subject}: ${weak}` };
+  return undefined;
+}
+
+/** RFC 5280 profile rules whose violation makes a certificate unusable, or `undefined`. */
+function profileProblem(profile: CertificateProfile): string | undefined {
+  const san = profile.extensions.get(EXT.subjectAltName);
+  // 4.2.1.6: with an empty subject, the identity is in a SAN that must be present and critical.
+  if (profile.subject.name.length === 0 && !san?.critical) return 'an empty subject requires a critical subjectAltName';
+  // 4.1.2.6: a CA's subject must be a non-empty distinguished name.
+  if (profile.subject.name.length === 0 && profile.basicConstraints?.ca) return 'a CA certificate must have a non-empty subject';
+  for (const name of profile.subjectAltNames ?? []) {
+    const problem = malformedName(name);
+    if (problem && name.type !== 'uri') return `subjectAltName: ${problem}`;
+  }
+  // 4.2.1.10 and 4.2.1.11: conforming CAs mark these critical; a non-critical one is malformed.
+  if (profile.extensions.get(EXT.nameConstraints)?.critical === false) return 'the nameConstraints extension must be critical';
+  if (profile.extensions.get(EXT.policyConstraints)?.critical === false) return 'the policyConstraints extension must be critical';
+  return undefined;
+}
+
+// RFC 5480 2.1.1: EC keys name their curve; explicit (specifiedCurve) parameters are refused.
+function explicitCurve(spki: Buffer): string | undefined {
+  const [algorithm] = childrenOf(parseTlv(spki));
+  const [oid, parameters] = algorithm ? childrenOf(algorithm) : [];
+  if (oid && decodeOid(oid.content) === '1.2.840.10045.2.1' && parameters?.tag !== 0x06) return 'EC keys with explicit curve parameters are not accepted';
   return undefined;
 }
 

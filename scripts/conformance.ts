@@ -1,0 +1,110 @@
+// Runs the x509-limbo path-validation suite against verifyCertificateChain and prints results per
+// category. The suite lives outside the package (../shared/testdata/x509-limbo/limbo.json from the
+// repository root, or LIMBO_JSON), so this is a development aid, never part of `npm test`.
+//
+// Usage: npm run conformance [-- --verbose]
+import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ConfigurationError } from '../src/errors.js';
+import { subjectMatches, verifyCertificateChain, type Purpose } from '../src/certificate/index.js';
+
+interface LimboCase {
+  id: string;
+  conflicts_with: string[];
+  features: string[];
+  description: string;
+  validation_kind: 'CLIENT' | 'SERVER';
+  trusted_certs: string[];
+  untrusted_intermediates: string[];
+  peer_certificate: string;
+  validation_time: string | null;
+  extended_key_usage: string[];
+  expected_result: 'SUCCESS' | 'FAILURE';
+  expected_peer_name: { kind: string; value: string } | null;
+  expected_peer_names: { kind: string; value: string }[];
+  max_chain_depth: number | null;
+}
+
+const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const file = process.env.LIMBO_JSON ?? resolve(repoRoot, '../shared/testdata/x509-limbo/limbo.json');
+const verbose = process.argv.includes('--verbose');
+
+/**
+ * Why a case says nothing about validating a client certificate, or `undefined` when it applies.
+ * Everything else runs, including server-kind cases whose outcome depends only on the path.
+ */
+function notApplicable(test: LimboCase): string | undefined {
+  if (test.extended_key_usage.includes('serverAuth')) return 'requires the serverAuth purpose (a TLS server certificate)';
+  if (/^webpki::(san|cn)::/.test(test.id) || test.id === 'rfc5280::ca-as-leaf-wrong-san') {
+    return 'server identity: matches a hostname or IP against the peer certificate (RFC 6125/9525), which client authentication does not do';
+  }
+  if (test.features.includes('has-crl')) return 'hands CRLs in out of band; this validator fetches revocation data from the certificate\'s own CRL distribution points and OCSP responders';
+  if (/^webpki::(eku|aki)::/.test(test.id)) return 'CA/Browser Forum Baseline Requirements profile for public TLS server certificates';
+  if (test.features.includes('pedantic-serial-number')) return 'RFC 5280 4.1.2.2 asks relying parties to tolerate non-conforming serial numbers';
+  if (test.conflicts_with.length > 0 && test.id.startsWith('webpki::')) return `conflicts with ${test.conflicts_with.join(', ')} (RFC 5280), which this validator follows`;
+  return undefined;
+}
+
+function purposeOf(test: LimboCase): Purpose {
+  return test.extended_key_usage.includes('clientAuth') ? 'clientAuth' : 'any';
+}
+
+async function outcome(test: LimboCase): Promise<{ result: 'SUCCESS' | 'FAILURE'; detail: string }> {
+  try {
+    const verdict = await verifyCertificateChain(test.peer_certificate, {
+      trustAnchors: test.trusted_certs,
+      intermediates: test.untrusted_intermediates,
+      at: test.validation_time ? new Date(test.validation_time) : new Date(),
+      purpose: purposeOf(test),
+      ...(test.max_chain_depth === null ? {} : { maxIntermediates: Math.min(test.max_chain_depth, 32) }),
+    });
+    if (!verdict.valid) return { result: 'FAILURE', detail: `${verdict.code}: ${verdict.message}` };
+    // CLIENT cases name the expected client identities: check them as RFC 8705 registrations would.
+    for (const name of test.expected_peer_names) {
+      if (name.kind === 'RFC822' && !subjectMatches(verdict.chain[0]!, 'tls_client_auth_san_email', name.value)) {
+        return { result: 'FAILURE', detail: `the certificate does not carry the email ${name.value}` };
+      }
+    }
+    return { result: 'SUCCESS', detail: 'valid' };
+  } catch (error) {
+    // An anchor this validator refuses to load is a refusal of the whole case.
+    if (error instanceof ConfigurationError) return { result: 'FAILURE', detail: `configuration refused: ${error.message}` };
+    throw error;
+  }
+}
+
+const suite = JSON.parse(readFileSync(file, 'utf8')) as { testcases: LimboCase[] };
+const categories = new Map<string, { passed: number; failed: number }>();
+const skipped = new Map<string, string[]>();
+const failures: string[] = [];
+for (const test of suite.testcases) {
+  const reason = notApplicable(test);
+  if (reason) {
+    skipped.set(reason, [...(skipped.get(reason) ?? []), test.id]);
+    continue;
+  }
+  const category = test.id.split('::').slice(0, test.id.split('::').length > 2 ? 2 : 1).join('::');
+  const entry = categories.get(category) ?? { passed: 0, failed: 0 };
+  const { result, detail } = await outcome(test);
+  if (result === test.expected_result) entry.passed += 1;
+  else {
+    entry.failed += 1;
+    failures.push(`${test.id}: expected ${test.expected_result}, got ${result} (${detail})`);
+  }
+  categories.set(category, entry);
+}
+
+let passed = 0;
+let total = 0;
+console.log(`x509-limbo: ${suite.testcases.length} cases from ${file}\n`);
+console.log('category'.padEnd(28), 'passed', 'failed');
+for (const [category, { passed: p, failed: f }] of [...categories].sort()) {
+  console.log(category.padEnd(28), String(p).padStart(6), String(f).padStart(6));
+  passed += p;
+  total += p + f;
+}
+console.log(`\napplicable: ${total}, passed: ${passed}, failed: ${total - passed}, ${((100 * passed) / total).toFixed(1)}%`);
+console.log(`not applicable: ${suite.testcases.length - total}`);
+for (const [reason, ids] of skipped) console.log(`  ${String(ids.length).padStart(3)}  ${reason}${verbose ? `\n       ${ids.join('\n       ')}` : ''}`);
+if (failures.length) console.log(`\nfailures:\n  ${failures.join('\n  ')}`);
