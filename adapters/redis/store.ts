@@ -34,15 +34,38 @@ export function createStore(options: ResolvedRedisAdapterOptions): Store {
   const { client, commandTimeout } = options;
   const emit = createEmitter(options.onEvent);
 
-  function deadline<T>(work: Promise<T>): Promise<T> {
+  /*
+   * Commands are only sent on a ready connection. ioredis would otherwise queue them while it
+   * reconnects and run them whenever Redis returns, long after this call reported failure: a
+   * consume the provider answered server_error for would consume the code later. Waiting here, under
+   * the same deadline, means a call that times out was never sent.
+   */
+  let waiting: Promise<void> | undefined;
+  function whenReady(): Promise<void> {
+    // 'wait' is a lazyConnect client before its first command, which is what connects it.
+    if (client.status === 'ready' || client.status === 'wait') return Promise.resolve();
+    waiting ??= new Promise<void>((resolve) => {
+      client.once('ready', () => {
+        waiting = undefined;
+        resolve();
+      });
+    });
+    return waiting;
+  }
+
+  /** Runs `work` once the connection is ready, unless `commandTimeout` passes first. */
+  function deadline<T>(work: () => Promise<T>): Promise<T> {
     let timer: NodeJS.Timeout | undefined;
+    let expired = false;
     const late = new Promise<never>((_resolve, reject) => {
       timer = setTimeout(() => {
+        expired = true;
         reject(new StoreUnavailableError(`Redis did not answer within ${commandTimeout} ms (commandTimeout)`));
       }, commandTimeout);
       timer.unref();
     });
-    return Promise.race([work, late]).finally(() => clearTimeout(timer));
+    const started = whenReady().then(() => (expired ? late : work()));
+    return Promise.race([started, late]).finally(() => clearTimeout(timer));
   }
 
   return {
@@ -56,7 +79,7 @@ export function createStore(options: ResolvedRedisAdapterOptions): Store {
     },
     async run(model, operation, work, absent) {
       try {
-        return await deadline(work());
+        return await deadline(work);
       } catch (thrown) {
         if (thrown instanceof StoreCorruptError || isWrongType(thrown)) {
           const error = thrown instanceof StoreCorruptError

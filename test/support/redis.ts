@@ -84,7 +84,7 @@ export interface RedisServer {
   readonly port: number;
   /** Stops the server (SIGKILL: nothing is flushed at exit, only what was already on disk survives). */
   stop(): Promise<void>;
-  /** Starts it again on the same port and directory. */
+  /** Starts it again on the same port and directory (nothing when it runs). */
   start(): Promise<void>;
   /** Stops it and removes its directory. */
   destroy(): Promise<void>;
@@ -120,6 +120,7 @@ export async function startRedisServer({ durable = false, cluster = false } = {}
   const server: RedisServer = {
     port,
     async start() {
+      if (child && child.exitCode === null && child.signalCode === null) return;
       child = await launch(args);
       await waitForPing(port);
     },
