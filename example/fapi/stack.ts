@@ -58,6 +58,28 @@ function signingKeys() {
   return { keys: [{ ...rsa, kid: 'ps256', alg: 'PS256', use: 'sig' }, { ...ec, kid: 'es256', alg: 'ES256', use: 'sig' }] };
 }
 
+/**
+ * The demo's accounts, interactions and resource server, shared by the FAPI examples and tests:
+ * everything here is the deployment's own choice, not the profile's.
+ */
+export function demoSettings() {
+  return {
+    findAccount: (_ctx: unknown, sub: string) => ({ accountId: sub, claims: () => ({ sub }) }),
+    scopes: ['openid', 'offline_access', 'accounts'],
+    interactions: { url: (_ctx: unknown, interaction: { uid: string }) => `/interaction/${interaction.uid}` },
+    cookies: { keys: ['example-cookie-key-not-a-secret'] },
+    features: {
+      devInteractions: { enabled: false },
+      resourceIndicators: {
+        enabled: true,
+        defaultResource: () => RESOURCE,
+        useGrantedResource: () => true,
+        getResourceServerInfo: () => ({ scope: 'accounts', audience: RESOURCE, accessTokenFormat: 'jwt', jwt: { sign: { alg: 'PS256' } } }),
+      },
+    },
+  } satisfies Configuration;
+}
+
 async function listen(server: Server, port: number): Promise<number> {
   server.listen(port, '127.0.0.1');
   await once(server, 'listening');
@@ -76,25 +98,17 @@ export async function startFapiStack(pki: TestPki, ports: FapiStackPorts, client
 
   const storage = await exampleAdapter();
   const mtls = fapi2SecurityProfile(createMtls({ trustAnchors: [pki.root.pem], mtlsOrigin }));
+  const settings = demoSettings();
   const provider = new Provider(issuer, mtls.configure({
+    ...settings,
     clients,
     jwks: signingKeys(),
     ...(storage.adapter ? { adapter: storage.adapter } : {}),
-    findAccount: (_ctx, sub) => ({ accountId: sub, claims: () => ({ sub }) }),
-    scopes: ['openid', 'offline_access', 'accounts'],
-    interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
-    cookies: { keys: ['example-cookie-key-not-a-secret'] },
     features: {
-      devInteractions: { enabled: false },
+      ...settings.features,
       clientCredentials: { enabled: true },
       introspection: { enabled: true },
       revocation: { enabled: true },
-      resourceIndicators: {
-        enabled: true,
-        defaultResource: () => RESOURCE,
-        useGrantedResource: () => true,
-        getResourceServerInfo: () => ({ scope: 'accounts', audience: RESOURCE, accessTokenFormat: 'jwt', jwt: { sign: { alg: 'PS256' } } }),
-      },
     },
   } satisfies Configuration));
   mtls.attach(provider);

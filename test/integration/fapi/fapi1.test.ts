@@ -13,12 +13,11 @@ import * as oidc from 'openid-client';
 import { createMtls, createMtlsServer } from '../../../src/index.js';
 import { fapi1Advanced, fapiTlsOptions } from '../../../src/fapi/index.js';
 import { autoConsent } from '../../../example/fapi/interaction.js';
+import { demoSettings, REDIRECT_URI, RESOURCE } from '../../../example/fapi/stack.js';
 import { authorize, discover, tlsFetch } from '../../support/client.js';
 import { createTestPki, issue, OID, type TestCertificate, type TestPki } from '../../support/pki.js';
 import { x5t } from '../../support/thumbprint.js';
 
-const REDIRECT_URI = 'https://tpp.example.test/callback';
-const RESOURCE = 'https://accounts.api.example.test';
 
 describe('FAPI 1.0 Advanced with mTLS, end to end over real TLS', () => {
   let pki: TestPki;
@@ -62,19 +61,7 @@ describe('FAPI 1.0 Advanced with mTLS, end to end over real TLS', () => {
         grant_types: ['authorization_code'],
         redirect_uris: [REDIRECT_URI],
       }],
-      findAccount: (_ctx, sub) => ({ accountId: sub, claims: () => ({ sub }) }),
-      scopes: ['openid', 'accounts'],
-      interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
-      cookies: { keys: ['test-cookie-key-not-secret'] },
-      features: {
-        devInteractions: { enabled: false },
-        resourceIndicators: {
-          enabled: true,
-          defaultResource: () => RESOURCE,
-          useGrantedResource: () => true,
-          getResourceServerInfo: () => ({ scope: 'accounts', audience: RESOURCE, accessTokenFormat: 'jwt', jwt: { sign: { alg: 'PS256' } } }),
-        },
-      },
+      ...demoSettings(),
     } satisfies Configuration));
     mtls.attach(provider);
     provider.use(autoConsent(provider, RESOURCE));
