@@ -48,7 +48,7 @@ describe('integration/validation: refusal codes over TLS', () => {
       assert.ok((req.socket as TLSSocket).encrypted);
       const verdict = await validator.verify(intake.certificate.leaf, intake.certificate.chain);
       res.end(verdict.valid ? 'valid' : verdict.code);
-    }, { cert: serverCert, requestCert: true });
+    }, { cert: serverCert, requestCert: true } as Parameters<typeof startHttps>[1]);
   });
   after(async () => {
     await server.close();
