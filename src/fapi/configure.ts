@@ -121,7 +121,7 @@ function applyDpop(features: Section, rules: ProfileRules, choices: PresetChoice
     return { ...dPoP, enabled: true };
   }
   if (dPoP.enabled === true) {
-    const fix = rules.dpopAllowed ? `remove it, or allow DPoP with ${rules.factory.replace('()', '(mtls, { dpop: true })')}` : 'remove it: this profile binds tokens to certificates (mTLS) only';
+    const fix = rules.allowDpop ? `remove it, or ${rules.allowDpop}` : 'remove it: this profile binds tokens to certificates (mTLS) only';
     contradicts(rules, 'features.dPoP.enabled', 'is true', fix);
   }
   return { ...dPoP, enabled: false };

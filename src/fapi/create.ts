@@ -36,7 +36,7 @@ function isMtls(value: unknown): value is Mtls {
 function checkConfigured(config: Section, rules: ProfileRules, choices: PresetChoices): void {
   const mTLS = (config.features as Section).mTLS as Section;
   if (mTLS.certificateBoundAccessTokens !== true && !choices.dpop) {
-    const fix = rules.dpopAllowed ? `, or allow DPoP with ${rules.factory.replace('()', '(mtls, { dpop: true })')}` : '';
+    const fix = rules.allowDpop ? `, or ${rules.allowDpop}` : '';
     throw new ConfigurationError(
       `certificateBoundAccessTokens is off in createMtls() options, which leaves ${rules.title} without a sender constraint; turn it on${fix}`,
     );

@@ -44,8 +44,8 @@ export interface ProfileRules {
   readonly requireSignedRequestObject: boolean;
   /** JARM (`features.jwtResponseModes`) needed, for `response_type=code`. */
   readonly jarm: boolean;
-  /** DPoP may be allowed as the sender constraint. */
-  readonly dpopAllowed: boolean;
+  /** How to allow DPoP as the sender constraint, for messages; `undefined` where the profile does not. */
+  readonly allowDpop: string | undefined;
   /** Maximum authorization code lifetime in seconds, when the profile sets one. */
   readonly maxCodeLifetime: number | undefined;
   /** Refresh token rotation must be off. */
@@ -70,7 +70,7 @@ export const FAPI_2_0: ProfileRules = Object.freeze({
   requirePar: true,
   requireSignedRequestObject: false,
   jarm: false,
-  dpopAllowed: true,
+  allowDpop: 'allow DPoP with fapi2SecurityProfile(mtls, { dpop: true })',
   maxCodeLifetime: 60,
   noRefreshTokenRotation: true,
   tls12Ciphers: Object.freeze([
@@ -96,7 +96,7 @@ export const FAPI_1_0_ADVANCED: ProfileRules = Object.freeze({
   requirePar: false,
   requireSignedRequestObject: true,
   jarm: true,
-  dpopAllowed: false,
+  allowDpop: undefined,
   maxCodeLifetime: undefined,
   noRefreshTokenRotation: false,
   tls12Ciphers: Object.freeze([
