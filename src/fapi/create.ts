@@ -7,10 +7,9 @@ import { FAPI_1_0_ADVANCED, FAPI_2_0, FAPI_CLIENT_AUTH_METHODS, type FapiProfile
 /** Options of {@link fapi2SecurityProfile}. */
 export interface Fapi2Options {
   /**
-   * Also allow DPoP (RFC 9449) as the sender constraint, for clients registered with
-   * `dpop_bound_access_tokens: true` (FAPI 2.0 Security Profile section 5.3.2.1). Off: every client
-   * must register `tls_client_certificate_bound_access_tokens: true` and the host's
-   * `features.dPoP` is turned off.
+   * Also allow DPoP (RFC 9449), which FAPI 2.0 permits next to mTLS, as the sender constraint for
+   * clients registered with `dpop_bound_access_tokens: true`. Off: every client must register
+   * `tls_client_certificate_bound_access_tokens: true` and the host's `features.dPoP` is off.
    * @default false
    */
   dpop?: boolean;
