@@ -2,7 +2,8 @@ import type { Adapter, Provider } from 'oidc-provider';
 import { RedisAdapter } from './adapter.js';
 import { createClientRegistry, type ClientRegistry } from './clients.js';
 import { resolveOptions, type RedisAdapterOptions } from './options.js';
-import { createStore, revokeIndex } from './store.js';
+import { revokeByCertificate, type RevokeByCertificateOptions } from './revoke-certificate.js';
+import { createStore } from './store.js';
 
 /** What {@link createRedisAdapter} returns: the host's `adapter` option plus operator functions. */
 export interface RedisAdapterFactory {
@@ -10,11 +11,12 @@ export interface RedisAdapterFactory {
   (model: string): Adapter;
   /**
    * Deletes every token bound to the certificate whose SHA-256 thumbprint (`x5t#S256`, RFC 8705
-   * section 3.1) is given: access tokens, refresh tokens and client-credentials tokens issued with
-   * certificate binding. Use it the day a client's private key leaks. Resolves to the number of
-   * tokens deleted; calling it again is harmless.
+   * section 3.1) is given: access tokens, client-credentials tokens and the refresh tokens of public
+   * clients issued with certificate binding; with `{ grants: true }` also every other token of their
+   * grants (codes included). Use it the day a client's private key leaks. Resolves to the number of
+   * entries deleted; calling it again is harmless. Rejects with `TypeError` for a malformed thumbprint.
    */
-  revokeByCertificate(thumbprint: string): Promise<number>;
+  revokeByCertificate(thumbprint: string, options?: RevokeByCertificateOptions): Promise<number>;
   /**
    * Client management in the same store, validated with `provider`'s own client schema. `provider`
    * must be configured with this adapter.
@@ -36,11 +38,11 @@ export function createRedisAdapter(options: RedisAdapterOptions): RedisAdapterFa
   const store = createStore(resolveOptions(options));
   const factory = (model: string): Adapter => new RedisAdapter(model, store);
   return Object.assign(factory, {
-    async revokeByCertificate(thumbprint: string): Promise<number> {
+    async revokeByCertificate(thumbprint: string, revokeOptions: RevokeByCertificateOptions = {}): Promise<number> {
       if (typeof thumbprint !== 'string' || !THUMBPRINT.test(thumbprint)) {
         throw new TypeError('thumbprint must be a base64url SHA-256 certificate thumbprint (x5t#S256)');
       }
-      return store.run('index', 'revokeByCertificate', () => revokeIndex(store, store.keys.certificate(thumbprint)), () => 0);
+      return store.run('index', 'revokeByCertificate', () => revokeByCertificate(store, thumbprint, revokeOptions), () => 0);
     },
     clients(provider: Provider): ClientRegistry {
       return createClientRegistry(provider, new RedisAdapter('Client', store), store);

@@ -65,6 +65,22 @@ describe('Redis adapter', () => {
         assert.equal(await storage.revokeByCertificate(THUMBPRINT), 0, 'a second call is harmless');
       });
 
+      it('with { grants: true } also deletes the other tokens and the Grant of every bound token\'s grant', async () => {
+        await storage('Grant').upsert('g1', { accountId: 'a' } as AdapterPayload, 600);
+        await storage('AccessToken').upsert('at1', { grantId: 'g1', 'x5t#S256': THUMBPRINT } as AdapterPayload, 60);
+        await storage('RefreshToken').upsert('rt1', { grantId: 'g1' } as AdapterPayload, 600);
+        await storage('ClientCredentials').upsert('cc1', { 'x5t#S256': THUMBPRINT } as AdapterPayload, 60);
+        await storage('Grant').upsert('g2', { accountId: 'a' } as AdapterPayload, 600);
+        await storage('RefreshToken').upsert('rt2', { grantId: 'g2' } as AdapterPayload, 600);
+
+        assert.equal(await storage.revokeByCertificate(THUMBPRINT, { grants: true }), 3);
+        assert.equal(await storage('RefreshToken').find('rt1'), undefined);
+        assert.equal(await storage('Grant').find('g1'), undefined);
+        assert.equal(await storage('ClientCredentials').find('cc1'), undefined);
+        assert.ok(await storage('RefreshToken').find('rt2'), 'another grant stays');
+        assert.ok(await storage('Grant').find('g2'));
+      });
+
       it('refuses something that is not an x5t#S256 thumbprint', async () => {
         await assert.rejects(storage.revokeByCertificate('not a thumbprint'), {
           name: 'TypeError', message: 'thumbprint must be a base64url SHA-256 certificate thumbprint (x5t#S256)',
