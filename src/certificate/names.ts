@@ -203,16 +203,23 @@ export function formatDistinguishedName(name: DistinguishedName): string {
 
 function formatAttribute(attribute: NameAttribute): string {
   const name = attributeName(attribute.type);
-  if (name === undefined || attribute.text === undefined) {
-    return `${name ?? attribute.type}=#${attribute.der?.toString('hex') ?? ''}`;
+  // A value parsed from a string has no BER to print in hex form: it stays a string.
+  if (attribute.der !== undefined && (name === undefined || attribute.text === undefined)) {
+    return `${name ?? attribute.type}=#${attribute.der.toString('hex')}`;
   }
-  return `${name}=${escapeValue(attribute.text)}`;
+  return `${name ?? attribute.type}=${escapeValue(attribute.text ?? '')}`;
 }
 
 /** RFC 4514 section 2.4 escaping of a string value. */
 export function escapeValue(text: string): string {
-  let out = text.replace(/["+,;<>\\]/g, (c) => `\\${c}`).replace(/\u0000/g, '\\00');
-  if (out.startsWith(' ') || out.startsWith('#')) out = `\\${out}`;
-  if (out.endsWith(' ') && !out.endsWith('\\ ')) out = `${out.slice(0, -1)}\\ `;
+  let out = '';
+  const last = text.length - 1;
+  for (let i = 0; i <= last; i += 1) {
+    const c = text[i]!;
+    if ('"+,;<>\\'.includes(c)) out += `\\${c}`;
+    else if (c === '\u0000') out += '\\00';
+    else if ((i === 0 && (c === ' ' || c === '#')) || (i === last && c === ' ')) out += `\\${c}`;
+    else out += c;
+  }
   return out;
 }
