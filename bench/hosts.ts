@@ -14,13 +14,15 @@ import { CLIENT_DN, DIRECT_DN, type BenchPki } from './pki.js';
  * - `host`: the host's built-in `features.mTLS` with trivial hooks (socket `authorized` flag and a
  *   plain string compare), which is what a deployment writes without this package.
  * - `header`: this package on an RFC 9440 `Client-Cert` header source trusting loopback.
+ * - `redis`: this package on the socket source, storing everything (clients included) with the
+ *   Redis adapter at `BENCH_REDIS_URL` (scenario 8).
  */
-export type HostKind = 'stock' | 'plugin' | 'host' | 'header';
-export const HOST_KINDS: readonly HostKind[] = ['stock', 'plugin', 'host', 'header'];
+export type HostKind = 'stock' | 'plugin' | 'host' | 'header' | 'redis';
+export const HOST_KINDS: readonly HostKind[] = ['stock', 'plugin', 'host', 'header', 'redis'];
 
 export const CLIENT_SECRET = 'bench-secret-not-secret';
 
-function clients(pki: BenchPki): ClientMetadata[] {
+export function benchClients(pki: BenchPki): ClientMetadata[] {
   const { selfSigned } = pki;
   const jwk = createPublicJwk(selfSigned.pem);
   const common = { grant_types: ['client_credentials'], response_types: [], redirect_uris: [] };
@@ -46,7 +48,7 @@ function baseConfiguration(pki: BenchPki): Configuration {
   // RS256 is the host's default ID token algorithm, which client validation insists on.
   const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
   return {
-    clients: clients(pki),
+    clients: benchClients(pki),
     jwks: { keys: [{ ...privateKey.export({ format: 'jwk' }), kid: 'bench', use: 'sig' } as never] },
     cookies: { keys: ['bench-cookie-key-not-secret'] },
     findAccount: (_ctx, sub) => ({ accountId: sub, claims: () => ({ sub }) }),
@@ -77,7 +79,7 @@ export interface StartedHost {
 }
 
 /** Builds the provider and its (not yet listening) server for `kind`; `issuer` is set by the caller. */
-export function createHost(kind: HostKind, pki: BenchPki, issuer: string): StartedHost {
+export async function createHost(kind: HostKind, pki: BenchPki, issuer: string): Promise<StartedHost> {
   const tls = { key: pki.server.keyPem, cert: pki.server.pem };
   const config = baseConfiguration(pki);
   let provider: Provider;
@@ -111,6 +113,18 @@ export function createHost(kind: HostKind, pki: BenchPki, issuer: string): Start
       provider = new Provider(issuer, mtls.configure(config));
       mtls.attach(provider);
       server = createServer(tls);
+      break;
+    }
+    case 'redis': {
+      const url = process.env.BENCH_REDIS_URL;
+      if (!url) throw new Error('the redis host needs BENCH_REDIS_URL');
+      // Loaded here only: ioredis is an optional peer of the package.
+      const [{ Redis }, { createRedisAdapter }] = await Promise.all([import('ioredis'), import('../adapters/redis/index.js')]);
+      const mtls = createMtls({ trustAnchors: [pki.root.pem] });
+      // No static clients: the provider finds them in Redis, among everything else stored there.
+      provider = new Provider(issuer, mtls.configure({ ...config, clients: [], adapter: createRedisAdapter({ client: new Redis(url) }) }));
+      mtls.attach(provider);
+      server = createMtlsServer(tls);
       break;
     }
   }

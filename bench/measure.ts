@@ -4,7 +4,6 @@ import type { LoadGenerator, ServerProcess } from './processes.js';
 import type { Row } from './report.js';
 import { jobFor, type Group, type Variant } from './scenarios.js';
 import { pairedRatio, summarize, type Summary } from './stats.js';
-import type { HostKind } from './hosts.js';
 
 export interface Settings {
   rounds: number;
@@ -66,13 +65,13 @@ async function measure(variant: Variant, server: ServerProcess, load: LoadGenera
 
 export async function measureGroup(
   group: Group,
-  servers: ReadonlyMap<HostKind, ServerProcess>,
+  serverFor: (variant: Variant) => ServerProcess,
   load: LoadGenerator,
   pki: BenchPki,
   settings: Settings,
   log: (message: string) => void,
 ): Promise<GroupResult> {
-  const server = (variant: Variant) => servers.get(variant.host)!;
+  const server = serverFor;
   // One untimed pass first: JIT, caches and connection pools of every process are warm.
   for (const variant of group.variants) await measure(variant, server(variant), load, pki, settings, Math.min(1000, settings.durationMs));
   const rounds = new Map<string, Round[]>(group.variants.map((variant) => [variant.id, []]));

@@ -12,9 +12,9 @@ process.on('exit', () => {
   for (const child of children) child.kill('SIGKILL');
 });
 
-function start(script: string, args: string[]): ChildProcess {
+function start(script: string, args: string[], env: Record<string, string> = {}): ChildProcess {
   // execArgv is inherited: the tsx loader the orchestrator runs under loads the child too.
-  const child = fork(fileURLToPath(new URL(script, import.meta.url)), args, { stdio: ['ignore', 'inherit', 'pipe', 'ipc'] });
+  const child = fork(fileURLToPath(new URL(script, import.meta.url)), args, { stdio: ['ignore', 'inherit', 'pipe', 'ipc'], env: { ...process.env, ...env } });
   // The host's start-up warnings (Node 20, the in-memory adapter) are expected here: keep the
   // output to what the benchmark says.
   createInterface({ input: child.stderr! }).on('line', (line) => {
@@ -47,8 +47,8 @@ export interface ServerProcess {
   stop(): Promise<void>;
 }
 
-export async function startServer(kind: HostKind, pkiFile: string): Promise<ServerProcess> {
-  const child = start('./server.ts', [kind, pkiFile]);
+export async function startServer(kind: HostKind, pkiFile: string, env: Record<string, string> = {}): Promise<ServerProcess> {
+  const child = start('./server.ts', [kind, pkiFile], env);
   const port = await reply(child, (m) => ((m as ServerReply).type === 'ready' ? (m as { port: number }).port : undefined));
   return {
     kind,

@@ -29,6 +29,8 @@ export interface BenchContext {
   rounds: number;
   /** Milliseconds per measured round. */
   durationMs: number;
+  /** Requests in flight. */
+  concurrency: number;
   /** `--quick`: a smoke run, figures not meaningful. */
   quick: boolean;
   /** `--scale`: run scenario 8 at full size. */

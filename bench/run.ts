@@ -77,13 +77,13 @@ const failures: string[] = [];
 try {
   for (const group of groups) {
     log(`measuring ${group.title} (${group.variants.length} variants x ${settings.rounds} rounds)`);
-    const result = await measureGroup(group, servers, load, pki, settings, log);
+    const result = await measureGroup(group, (variant) => servers.get(variant.host)!, load, pki, settings, log);
     results.push(result);
     rows.push(...result.rows);
   }
   for (const server of servers.values()) await server.stop();
 
-  const context: BenchContext = { pki, pkiFile, rounds: settings.rounds, durationMs: settings.durationMs, quick, scale, load, log };
+  const context: BenchContext = { pki, pkiFile, rounds: settings.rounds, durationMs: settings.durationMs, concurrency: settings.concurrency, quick, scale, load, log };
   for (const helper of HELPERS) {
     if (!helper.scenarios.some(wanted)) continue;
     const path = fileURLToPath(new URL(`./${helper.file}`, import.meta.url));

@@ -12,7 +12,7 @@ import type { ServerMessage, ServerStats } from './protocol.js';
 const [kind, pkiFile] = process.argv.slice(2) as [HostKind, string];
 if (!HOST_KINDS.includes(kind) || !pkiFile) throw new Error('usage: server.ts <kind> <pki.json>');
 
-const { server } = createHost(kind, await loadPki(pkiFile), 'https://localhost');
+const { server } = await createHost(kind, await loadPki(pkiFile), 'https://localhost');
 const stats = { connections: 0, resumed: 0, requests: 0, statuses: {} as Record<string, number> };
 server.on('secureConnection', (socket: TLSSocket) => {
   stats.connections += 1;
