@@ -3,6 +3,7 @@ import { AsnConvert } from '@peculiar/asn1-schema';
 import { Certificate } from '@peculiar/asn1-x509';
 import { CertificateMalformedError } from '../errors.js';
 import { formatDistinguishedName } from './names.js';
+import { DerError, readTlv } from './der.js';
 import { decodePemCertificates, encodePemCertificate } from './pem.js';
 import { profileOf } from './profile.js';
 
@@ -43,6 +44,7 @@ export class ClientCertificate {
     } else {
       der = Buffer.from(input.buffer, input.byteOffset, input.byteLength);
     }
+    assertSingleCertificateElement(der);
     const certificate = new ClientCertificate(der);
     certificate.x509; // parse eagerly so malformed bytes fail here, not deep inside a hook
     return certificate;
@@ -107,5 +109,23 @@ export class ClientCertificate {
   /** PEM text of the certificate. */
   toPEM(): string {
     return encodePemCertificate(this.der);
+  }
+}
+
+/**
+ * Node's parser ignores bytes after the certificate's outer SEQUENCE; refuse them, since the
+ * thumbprint (`x5t#S256`) is computed over the exact bytes and must name one certificate only.
+ */
+function assertSingleCertificateElement(der: Buffer): void {
+  let next: number;
+  try {
+    const { tlv, next: end } = readTlv(der);
+    if (tlv.tag !== 0x30) throw new DerError('not a SEQUENCE');
+    next = end;
+  } catch (cause) {
+    throw new CertificateMalformedError('the bytes are not a DER-encoded X.509 certificate', { cause });
+  }
+  if (next !== der.length) {
+    throw new CertificateMalformedError('the certificate has trailing bytes after its DER encoding');
   }
 }

@@ -142,31 +142,13 @@ function toCertificates(
   };
 }
 
-/** One certificate, refusing bytes after its outer SEQUENCE (Node's parser ignores them). */
+/** One certificate; `ClientCertificate.from` refuses anything but exactly one DER certificate. */
 function certificate(input: CertificateInput, what: string): ClientCertificate {
   try {
-    const parsed = ClientCertificate.from(input);
-    assertSingleDerElement(parsed.der, what);
-    return parsed;
+    return ClientCertificate.from(input);
   } catch (cause) {
-    if (cause instanceof HeaderMalformedError) throw cause;
     const reason = cause instanceof MtlsError ? cause.message : 'not an X.509 certificate';
     throw new HeaderMalformedError(`${what} does not hold a certificate: ${reason}`, { cause });
-  }
-}
-
-function assertSingleDerElement(der: Buffer, what: string): void {
-  let length = der[1] ?? 0;
-  let header = 2;
-  if (length & 0x80) {
-    const octets = length & 0x7f;
-    if (octets === 0 || octets > 4) throw new HeaderMalformedError(`${what} is not DER (indefinite or oversized length)`);
-    length = 0;
-    for (let i = 0; i < octets; i += 1) length = length * 256 + (der[2 + i] ?? 0);
-    header += octets;
-  }
-  if (der[0] !== 0x30 || der.length < 2 || header + length !== der.length) {
-    throw new HeaderMalformedError(`${what} is not exactly one DER certificate (wrong length or trailing bytes)`);
   }
 }
 
