@@ -1,15 +1,12 @@
 // The example deployment: an authorization server (main origin + mTLS alias) and a resource server
 // that accepts only certificate-bound tokens. Storage is in memory unless REDIS_URL is set.
-import { once } from 'node:events';
-import { createServer, type Server } from 'node:https';
-import type { RequestListener } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import Koa from 'koa';
 import { Provider, type Configuration } from 'oidc-provider';
 import { createMtls, createMtlsServer } from '../src/index.js';
 import { createTokenVerifier, koaBoundToken, socketSource, type MtlsKoaState } from '../src/resource-server/index.js';
 import type { TestPki } from '../test/support/pki.js';
 import { exampleClients, RESOURCE } from './clients.js';
+import { listen, startProviderListeners } from './listeners.js';
 import { exampleAdapter } from './storage.js';
 
 export interface StackPorts {
@@ -26,21 +23,9 @@ export interface Stack {
   close(): Promise<void>;
 }
 
-async function listen(server: Server, port: number): Promise<number> {
-  server.listen(port, '127.0.0.1');
-  await once(server, 'listening');
-  return (server.address() as AddressInfo).port;
-}
-
 export async function startStack(pki: TestPki, ports: StackPorts): Promise<Stack> {
   const tls = { key: pki.server.keyPem, cert: pki.server.pem };
-  // The issuer URL needs the bound port, and the provider needs the issuer: listen first.
-  let handle: RequestListener = (_req, res) => { res.statusCode = 503; res.end(); };
-  const dispatch: RequestListener = (req, res) => handle(req, res);
-  const main = createServer(tls, dispatch);
-  const alias = createMtlsServer(tls, dispatch);
-  const issuer = `https://localhost:${await listen(main, ports.issuer)}`;
-  const mtlsOrigin = `https://localhost:${await listen(alias, ports.mtls)}`;
+  const { main, alias, issuer, mtlsOrigin, serve } = await startProviderListeners(tls, ports);
 
   const storage = await exampleAdapter();
   const mtls = createMtls({ trustAnchors: [pki.root.pem], mtlsOrigin });
@@ -61,7 +46,7 @@ export async function startStack(pki: TestPki, ports: StackPorts): Promise<Stack
     },
   } satisfies Configuration));
   mtls.attach(provider);
-  handle = provider.callback();
+  serve(provider.callback());
 
   const verifier = createTokenVerifier({ issuer, audience: RESOURCE, binding: { required: true }, http: { ca: pki.root.pem } });
   const app = new Koa<MtlsKoaState>();

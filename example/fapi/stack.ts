@@ -2,16 +2,14 @@
 // alias, both under the FAPI TLS policy), and a resource server that accepts only
 // certificate-bound tokens. Storage is in memory unless REDIS_URL is set.
 import { generateKeyPairSync } from 'node:crypto';
-import { once, type EventEmitter } from 'node:events';
-import { createServer, type Server } from 'node:https';
-import type { RequestListener } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { EventEmitter } from 'node:events';
 import Koa from 'koa';
 import { Provider, type ClientMetadata, type Configuration } from 'oidc-provider';
 import { createMtls, createMtlsServer, EVENTS, type MtlsError } from '../../src/index.js';
 import { fapi2SecurityProfile, fapiTlsOptions } from '../../src/fapi/index.js';
 import { createTokenVerifier, koaBoundToken, type MtlsKoaState } from '../../src/resource-server/index.js';
 import type { TestPki } from '../../test/support/pki.js';
+import { listen, startProviderListeners } from '../listeners.js';
 import { exampleAdapter } from '../storage.js';
 import { autoConsent } from './interaction.js';
 
@@ -80,21 +78,10 @@ export function demoSettings() {
   } satisfies Configuration;
 }
 
-async function listen(server: Server, port: number): Promise<number> {
-  server.listen(port, '127.0.0.1');
-  await once(server, 'listening');
-  return (server.address() as AddressInfo).port;
-}
-
 export async function startFapiStack(pki: TestPki, ports: FapiStackPorts, clients: ClientMetadata[] = fapiClients()): Promise<FapiStack> {
   // One TLS policy for every listener: TLS 1.2/1.3, FAPI 2.0 cipher suites.
   const tls = fapiTlsOptions({ key: pki.server.keyPem, cert: pki.server.pem });
-  let handle: RequestListener = (_req, res) => { res.statusCode = 503; res.end(); };
-  const dispatch: RequestListener = (req, res) => handle(req, res);
-  const main = createServer(tls, dispatch);
-  const alias = createMtlsServer(tls, dispatch);
-  const issuer = `https://localhost:${await listen(main, ports.issuer)}`;
-  const mtlsOrigin = `https://localhost:${await listen(alias, ports.mtls)}`;
+  const { main, alias, issuer, mtlsOrigin, serve } = await startProviderListeners(tls, ports);
 
   const storage = await exampleAdapter();
   const mtls = fapi2SecurityProfile(createMtls({ trustAnchors: [pki.root.pem], mtlsOrigin }));
@@ -116,7 +103,7 @@ export async function startFapiStack(pki: TestPki, ports: FapiStackPorts, client
   const refusals: MtlsError[] = [];
   // @types/oidc-provider lists only the host's own event names.
   (provider as unknown as EventEmitter).on(EVENTS.refused, (_ctx: unknown, error: MtlsError) => refusals.push(error));
-  handle = provider.callback();
+  serve(provider.callback());
 
   const verifier = createTokenVerifier({ issuer, audience: RESOURCE, binding: { required: true }, http: { ca: pki.root.pem } });
   const app = new Koa<MtlsKoaState>();
