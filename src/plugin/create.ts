@@ -1,7 +1,9 @@
-import { createCertificateValidator, type CertificateValidator } from '../certificate/validator.js';
+import type { RevocationEvent } from '../certificate/revocation/types.js';
+import { createCertificateValidator, type CertificateValidator, type CertificateValidatorOptions } from '../certificate/validator.js';
 import { ConfigurationError } from '../errors.js';
 import { configureProvider, type ProviderConfiguration } from './configure.js';
 import type { ProviderLike } from './host.js';
+import { EVENTS } from './events.js';
 import { createIntakeMiddleware } from './intake-middleware.js';
 import { resolveOptions, type MtlsOptions } from './options.js';
 
@@ -24,11 +26,14 @@ export interface Mtls {
  */
 export function createMtls(options: MtlsOptions = {}): Mtls {
   const resolved = resolveOptions(options);
+  // Providers hear the validator's warnings (e.g. revocation status unknown under soft-fail).
+  const attached = new Set<ProviderLike>();
   const validator = resolved.tlsClientAuth && resolved.validation
-    ? createCertificateValidator(resolved.validation)
+    ? createCertificateValidator(forwardWarnings(resolved.validation, (event) => {
+      for (const provider of attached) provider.emit(EVENTS.warning, event);
+    }))
     : undefined;
   const middleware = createIntakeMiddleware(resolved, validator);
-  const attached = new WeakSet<ProviderLike>();
   return Object.freeze({
     validator,
     configure: <C extends object>(config: C): C => configureProvider(config as ProviderConfiguration, resolved) as C,
@@ -43,4 +48,26 @@ export function createMtls(options: MtlsOptions = {}): Mtls {
       provider.use(middleware as never);
     },
   });
+}
+
+/** Adds `emit` to the revocation observer, keeping the user's own `onEvent`. */
+function forwardWarnings(
+  options: CertificateValidatorOptions,
+  emit: (event: RevocationEvent) => void,
+): CertificateValidatorOptions {
+  const { revocation } = options;
+  // A custom checker reports nothing through options; only revocation options have `onEvent`.
+  if (revocation === undefined || 'check' in revocation) return options;
+  const { onEvent } = revocation;
+  if (onEvent !== undefined && typeof onEvent !== 'function') return options; // the validator refuses it with its option path
+  return {
+    ...options,
+    revocation: {
+      ...revocation,
+      onEvent(event: RevocationEvent) {
+        onEvent?.(event);
+        emit(event);
+      },
+    },
+  };
 }

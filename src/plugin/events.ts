@@ -1,10 +1,11 @@
 import type { MtlsError } from '../errors.js';
 
 /**
- * Provider events this package emits, as `provider.on(name, (ctx, error) => ...)`:
- * - `mtls.refused`: a certificate or certificate header was refused (every refusal, with its code);
- * - `mtls.warning`: something passed under a lenient policy (e.g. revocation status unknown with
- *   `soft-fail`), worth a log line but not a refusal.
+ * Provider events this package emits:
+ * - `mtls.refused`, `(ctx, error: MtlsError)`: a certificate or certificate header was refused
+ *   (every refusal, with its code);
+ * - `mtls.warning`, `(event: RevocationEvent)`: the revocation status of a certificate could not
+ *   be established (passed under `soft-fail`, refused under `hard-fail`), worth a log line.
  */
 export const EVENTS = Object.freeze({ refused: 'mtls.refused', warning: 'mtls.warning' } as const);
 
