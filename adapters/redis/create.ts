@@ -18,8 +18,8 @@ export interface RedisAdapterFactory {
    */
   revokeByCertificate(thumbprint: string, options?: RevokeByCertificateOptions): Promise<number>;
   /**
-   * Client management in the same store, validated with `provider`'s own client schema. `provider`
-   * must be configured with this adapter.
+   * Client management in this store, validated with `provider`'s own client schema (its features and
+   * client authentication methods decide what is valid, as for dynamic registration).
    */
   clients(provider: Provider): ClientRegistry;
 }

@@ -10,8 +10,11 @@ export interface RedisAdapterOptions {
    * leaves connecting, reconnecting and closing to you. A `keyPrefix` set on the client applies too,
    * in front of {@link RedisAdapterOptions.keyPrefix}.
    *
-   * Recommended client settings for a bounded failure mode: `enableOfflineQueue: false` (commands fail
-   * at once while disconnected instead of waiting for a reconnect and running late).
+   * The adapter only sends a command on a ready connection (it waits for `ready` within
+   * {@link RedisAdapterOptions.commandTimeout}), so a call that timed out is never queued to run
+   * later. ioredis still re-sends commands that were in flight when a connection dropped; set
+   * `autoResendUnfulfilledCommands: false` on the client if a `consume` reported as failed must never
+   * apply afterwards.
    */
   client: Redis | Cluster;
   /**
