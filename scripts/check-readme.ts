@@ -17,6 +17,12 @@ declare const mtlsOrigin: string;
 declare const tlsKey: string;
 declare const tlsCert: string;
 declare const req: import('node:http').IncomingMessage;
+declare const leafPem: string;
+declare const rootPem: string;
+declare const issuingCaPem: string;
+declare const leaf: import('oidc-provider-mtls').ClientCertificate;
+declare const chain: import('oidc-provider-mtls').ClientCertificate[];
+declare const log: { warn(...values: unknown[]): void };
 `;
 
 export function readmeBlocks(markdown: string): string[] {
