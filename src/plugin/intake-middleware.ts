@@ -1,3 +1,4 @@
+import { debuglog } from 'node:util';
 import type { CertificateValidator } from '../certificate/validator.js';
 import { CertificateUnregisteredError } from '../errors.js';
 import { readCertificate } from '../intake/source.js';
@@ -6,6 +7,8 @@ import { emitRefusal } from './events.js';
 import type { HostContext } from './host.js';
 import type { ResolvedOptions } from './options.js';
 import { getRequestState, setRequestState, type RequestCertificateState } from './request-state.js';
+
+const debug = debuglog('oidc-provider-mtls');
 
 /**
  * The asynchronous half of the plugin, installed with `provider.use`: finds the certificate,
@@ -25,11 +28,12 @@ export function createIntakeMiddleware(options: ResolvedOptions, validator: Cert
       const { certificate } = result;
       const verdict = validator === undefined
         ? undefined
-        : await validator.verify(certificate.leaf, certificate.chain).catch((cause: unknown) => ({
-          valid: false as const,
-          code: 'ERR_MTLS_CHAIN_UNTRUSTED' as const,
-          message: `the client certificate could not be verified (${cause instanceof Error ? cause.message : String(cause)})`,
-        }));
+        : await validator.verify(certificate.leaf, certificate.chain).catch((cause: unknown) => {
+          // verify() resolves every bad certificate to a verdict; a rejection is a defect. Fail
+          // closed, and keep its details in the debug log rather than in a client's response.
+          debug('certificate validation failed unexpectedly: %o', cause);
+          return { valid: false as const, code: 'ERR_MTLS_CHAIN_UNTRUSTED' as const, message: 'the client certificate could not be verified' };
+        });
       state = verdict === undefined ? { certificate } : { certificate, verdict };
     }
     setRequestState(ctx.req, state);
