@@ -1,9 +1,11 @@
 #!/usr/bin/env node
+import { realpathSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Cluster, Redis } from 'ioredis';
-import { Provider, type ClientMetadata } from 'oidc-provider';
+import { generateKeyPairSync } from 'node:crypto';
+import { Provider, type AdapterFactory, type ClientMetadata, type JWK } from 'oidc-provider';
 import { createRedisAdapter } from './create.js';
 
 const USAGE = `Usage: oidc-provider-mtls <command> [--provider <module>] [--cluster]
@@ -41,13 +43,19 @@ class UsageError extends Error {}
  * A provider that accepts every client authentication method, mTLS and the client credentials and
  * device grants, for validation only; it never listens. `--provider` gives the exact schema.
  */
-function validationProvider(): Provider {
+function validationProvider(adapter: AdapterFactory): Provider {
+  // A key of the host's default ID token algorithm (RS256), which client validation insists on; given
+  // here, with the adapter, so the host does not print its quick-start warnings.
+  const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
   return new Provider('https://validation.invalid', {
+    adapter,
+    jwks: { keys: [{ ...privateKey.export({ format: 'jwk' }), use: 'sig' } as JWK] },
     clientAuthMethods: [
       'none', 'client_secret_basic', 'client_secret_post', 'client_secret_jwt', 'private_key_jwt',
       'tls_client_auth', 'self_signed_tls_client_auth',
     ],
     features: {
+      devInteractions: { enabled: false },
       clientCredentials: { enabled: true },
       deviceFlow: { enabled: true },
       mTLS: {
@@ -64,8 +72,8 @@ function validationProvider(): Provider {
   });
 }
 
-async function loadProvider(module: string | undefined): Promise<Provider> {
-  if (module === undefined) return validationProvider();
+async function loadProvider(module: string | undefined, adapter: AdapterFactory): Promise<Provider> {
+  if (module === undefined) return validationProvider(adapter);
   const exported = (await import(pathToFileURL(resolve(module)).href) as { default?: unknown }).default;
   const provider = typeof exported === 'function' && !(exported instanceof Provider)
     ? await (exported as () => unknown)()
@@ -129,7 +137,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       return 0;
     }
     if (group !== 'clients') throw new UsageError(`unknown command: ${args.join(' ')}`);
-    const clients = storage.clients(await loadProvider(providerModule));
+    const clients = storage.clients(await loadProvider(providerModule, storage));
     switch (command) {
       case 'add': print(await clients.add(await readClient(argument))); return 0;
       case 'update': print(await clients.update(await readClient(argument))); return 0;
@@ -161,7 +169,8 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   }
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+// Run as a program, including through the symlink npm puts in node_modules/.bin.
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(realpathSync(process.argv[1])).href) {
   process.exitCode = await runCli(process.argv.slice(2), {
     env: process.env,
     out: (text) => process.stdout.write(`${text}\n`),
