@@ -83,7 +83,9 @@ export class RedisAdapter implements Adapter {
   }
 
   async findByUid(uid: string): Promise<AdapterPayload | undefined> {
-    return this.#follow(this.#store.keys.sessionUid(uid), 'findByUid');
+    const session = await this.#follow(this.#store.keys.sessionUid(uid), 'findByUid');
+    // A pointer left behind by a session re-saved under another uid must not resolve to it.
+    return session?.uid === uid ? session : undefined;
   }
 
   async findByUserCode(userCode: string): Promise<AdapterPayload | undefined> {

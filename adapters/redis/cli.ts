@@ -1,10 +1,10 @@
 #!/usr/bin/env node
+import { generateKeyPairSync } from 'node:crypto';
 import { realpathSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Cluster, Redis } from 'ioredis';
-import { generateKeyPairSync } from 'node:crypto';
 import { Provider, type AdapterFactory, type ClientMetadata, type JWK } from 'oidc-provider';
 import { createRedisAdapter } from './create.js';
 
