@@ -136,6 +136,16 @@ export function adapterContract(target: ContractTarget): void {
     assert.equal(await adapter('Session').findByUid(other.uid as string), undefined);
   });
 
+  it('forgets a session\'s old uid once it is saved under a new one', async () => {
+    const [oldUid, newUid] = [uniqueId('uid'), uniqueId('uid')];
+    const session = samplePayload('Session', { uid: oldUid });
+    await adapter('Session').upsert(session.jti as string, session, 60);
+    const moved = { ...session, uid: newUid };
+    await adapter('Session').upsert(session.jti as string, moved, 60);
+    assert.equal(await adapter('Session').findByUid(oldUid), undefined);
+    assert.deepEqual(await adapter('Session').findByUid(newUid), stored(moved));
+  });
+
   it('finds a device code by user code until it is destroyed', async () => {
     const userCode = uniqueId('USER');
     const code = samplePayload('DeviceCode', { userCode, grantId: uniqueId('grant') });
