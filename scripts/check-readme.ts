@@ -23,7 +23,17 @@ declare const issuingCaPem: string;
 declare const leaf: import('oidc-provider-mtls').ClientCertificate;
 declare const chain: import('oidc-provider-mtls').ClientCertificate[];
 declare const log: { warn(...values: unknown[]): void };
+declare const provider: import('oidc-provider').Provider;
+declare const storage: import('oidc-provider-mtls/adapters/redis').RedisAdapterFactory;
 `;
+
+/** The prelude without the names a block declares itself. */
+function preludeFor(block: string): string {
+  return PRELUDE.split('\n').filter((line) => {
+    const name = /^declare const (\w+)/.exec(line)?.[1];
+    return name === undefined || !new RegExp(`\\b(const|let|var|function|class) ${name}\\b`).test(block);
+  }).join('\n');
+}
 
 export function readmeBlocks(markdown: string): string[] {
   return [...markdown.matchAll(/^```ts\n([\s\S]*?)^```$/gm)].map((match) => match[1] ?? '');
@@ -43,7 +53,7 @@ function main(): void {
   mkdirSync(dir);
   const files = blocks.map((block, index) => {
     const file = join(dir, `block-${index + 1}.ts`);
-    writeFileSync(file, `${PRELUDE}\n${block}\nexport {};\n`);
+    writeFileSync(file, `${preludeFor(block)}\n${block}\nexport {};\n`);
     return file;
   });
   writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify({
