@@ -288,6 +288,11 @@ function checkLeaf(profile: CertificateProfile, subject: string, context: PathCo
     return { code: 'ERR_MTLS_KEY_USAGE', message: `${subject} asserts keyCertSign without being a CA` };
   }
   if (context.purpose !== 'clientAuth') return undefined;
+  // A CA certificate is never a client (RFC 5280 4.2.1.9 reserves cA for certificate issuers):
+  // accepting one would let the holder of any issuing key in the PKI authenticate as a client.
+  if (profile.basicConstraints?.ca === true) {
+    return { code: 'ERR_MTLS_KEY_USAGE', message: `${subject} is a CA certificate (basicConstraints cA), not a client certificate` };
+  }
   // TLS client authentication signs the handshake (RFC 8446 4.4.3); static (EC)DH keys agree instead.
   if (profile.keyUsage !== undefined && !(profile.keyUsage & (KEY_USAGE.digitalSignature | KEY_USAGE.keyAgreement))) {
     return { code: 'ERR_MTLS_KEY_USAGE', message: `${subject} keyUsage allows neither digitalSignature nor keyAgreement` };
