@@ -117,6 +117,14 @@ describe('certificate/verify', () => {
       expectCode(await verifyCertificateChain(encipher.pem, options()), 'ERR_MTLS_KEY_USAGE');
     });
 
+    it('refuses a CA certificate as a client certificate, even one allowed to sign handshakes (RFC 5280 4.2.1.9)', async () => {
+      const signingCa = await issue({
+        subject: 'CN=signing CA', issuer: root, ca: true, keyUsage: KeyUsage.keyCertSign | KeyUsage.digitalSignature, eku: [OID.clientAuth],
+      });
+      expectCode(await verifyCertificateChain(signingCa.pem, options()), 'ERR_MTLS_KEY_USAGE');
+      expectValid(await verifyCertificateChain(signingCa.pem, options({ purpose: 'any' })));
+    });
+
     it('refuses a leaf whose EKU lacks clientAuth: ERR_MTLS_EKU', async () => {
       const server = await issue({ subject: 'CN=server', issuer: ica, eku: [OID.serverAuth] });
       expectCode(await verifyCertificateChain(server.pem, options()), 'ERR_MTLS_EKU');
