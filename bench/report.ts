@@ -9,8 +9,12 @@ export interface Row {
   /** Scenario number of the issue, e.g. `1` or `5`. */
   scenario: string;
   label: string;
-  /** Median of the per-round ratios and their range. */
+  /** Throughput ratio: median of the per-round ratios and their range. */
   ratio?: Summary;
+  /** CPU cost ratio (baseline CPU per request / this one's), per round, for server-side comparisons. */
+  cost?: Summary;
+  /** Which ratio `met` was judged on. */
+  judgedOn?: 'throughput' | 'cost';
   /** A figure with its unit, e.g. `3510 vs 3620 req/s` or `41 µs`. */
   value?: string;
   /** e.g. `>= 0.95`, or a note when the issue asks only to report the figure. */
@@ -51,13 +55,15 @@ const fixed = (value: number, digits = 2) => value.toFixed(digits);
 function cells(row: Row): string[] {
   const ratio = row.ratio ? `${fixed(row.ratio.median)}x` : '';
   const range = row.ratio ? `${fixed(row.ratio.min)}–${fixed(row.ratio.max)}` : '';
-  const met = row.met === undefined ? '' : row.met ? 'met' : 'NOT MET';
-  return [row.scenario, row.label, ratio, range, row.target ?? '', met, row.value ?? '', row.note ?? ''];
+  const cost = row.cost ? `${fixed(row.cost.median)}x (${fixed(row.cost.min)}–${fixed(row.cost.max)})` : '';
+  const star = row.judgedOn === 'cost' ? '*' : '';
+  const met = row.met === undefined ? '' : row.met ? `met${star}` : `NOT MET${star}`;
+  return [row.scenario, row.label, ratio, range, cost, row.target ?? '', met, row.value ?? '', row.note ?? ''];
 }
 
 /** Renders rows as an aligned plain-text table. */
 export function formatTable(rows: readonly Row[]): string {
-  const header = ['#', 'comparison', 'ratio', 'min–max', 'target', '', 'figures', 'notes'];
+  const header = ['#', 'comparison', 'ratio', 'min–max', 'CPU cost ratio', 'target', '', 'figures', 'notes'];
   const body = rows.map(cells);
   const widths = header.map((title, column) => Math.max(title.length, ...body.map((line) => line[column]!.length)));
   const line = (values: string[]) => values.map((value, column) => value.padEnd(widths[column]!)).join('  ').trimEnd();
