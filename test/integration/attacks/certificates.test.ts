@@ -83,7 +83,7 @@ describe('attacks: certificates a client should never get a token with', () => {
     const { status, body, codes } = await attempt('signing-ca', [signingCa]);
     assert.equal(status, 401, JSON.stringify(body));
     assert.equal(body.error, 'invalid_client');
-    assert.equal(codes.length, 1);
+    assert.deepEqual(codes, ['ERR_MTLS_KEY_USAGE']);
   });
 
   it('a certificate not valid yet: 401 invalid_client, ERR_MTLS_CERT_NOT_YET_VALID', async () => {
