@@ -1,9 +1,10 @@
+import { createHash } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { DetailedPeerCertificate, TLSSocket } from 'node:tls';
 import { ClientCertificate } from '../certificate/certificate.js';
-import { CertificateMalformedError, type MtlsError } from '../errors.js';
+import type { MtlsError } from '../errors.js';
 import { ExpiringLru } from '../util/expiring-lru.js';
-import { NONE, type CertificateSource, type IntakeResult } from './source.js';
+import { NONE, type CertificateSource, type IntakeResult, type PresentedCertificate } from './source.js';
 
 /** The most certificates read from one TLS peer chain; a longer chain is cut, not walked forever. */
 const MAX_CHAIN = 10;
@@ -11,10 +12,17 @@ const MAX_CHAIN = 10;
 /** Options of {@link socketSource}. */
 export interface SocketSourceOptions {
   /**
-   * How many client chains to remember for resumed TLS sessions (see below).
+   * How many client certificates (with the chain of their last full handshake) to keep parsed
+   * across connections, for new connections and resumed TLS sessions (see below).
    * @default 10000
    */
-  resumedChains?: number;
+  cacheSize?: number;
+}
+
+interface SocketEntry {
+  /** The handshake's Finished message: a renegotiation changes it, and with it the certificate. */
+  readonly finished: Buffer | undefined;
+  readonly result: IntakeResult;
 }
 
 /**
@@ -22,50 +30,72 @@ export interface SocketSourceOptions {
  * `requestCert: true` and `rejectUnauthorized: false` (see `createMtlsServer`), so that a bad
  * certificate reaches us and gets an OAuth error instead of a TLS alert the client cannot act on.
  *
- * A resumed TLS session (a TLS 1.3 ticket or a TLS 1.2 session ID) carries the client's leaf
- * certificate but not the intermediates it sent in the full handshake, so the source remembers,
- * per leaf, the chain of its last full handshake (bounded, until the leaf expires) and supplies it
- * on resumption. The intermediates stay untrusted input: path validation checks them as always.
+ * The certificate is read once per TLS connection (again only after a renegotiation) and parsed
+ * once per certificate across connections. A resumed TLS session (a TLS 1.3 ticket or a TLS 1.2
+ * session ID) carries the client's leaf but not the intermediates it sent in the full handshake,
+ * so the source supplies, per leaf, the chain of its last full handshake (bounded, until the leaf
+ * expires). The intermediates stay untrusted input: path validation checks them as always.
  */
 export function socketSource(options: SocketSourceOptions = {}): CertificateSource {
-  const chains = new ExpiringLru<readonly ClientCertificate[]>(options.resumedChains ?? 10_000);
+  const known = new ExpiringLru<PresentedCertificate>(options.cacheSize ?? 10_000);
+  const sockets = new WeakMap<object, SocketEntry>();
   return {
     name: 'socket',
     read(req: IncomingMessage): IntakeResult {
       const socket = req.socket as Partial<TLSSocket>;
       if (typeof socket.getPeerCertificate !== 'function') return NONE;
-      const peer = socket.getPeerCertificate(true);
-      if (!peer?.raw) return NONE;
-      try {
-        const leaf = ClientCertificate.from(peer.raw);
-        let chain: readonly ClientCertificate[] = peerChain(peer);
-        const now = Date.now();
-        if (chain.length > 0) {
-          chains.set(leaf.thumbprint, chain, Date.parse(leaf.x509.validTo), now);
-        } else if (socket.isSessionReused?.()) {
-          chain = chains.get(leaf.thumbprint, now) ?? [];
-        }
-        return { kind: 'certificate', certificate: { leaf, chain, source: 'socket' } };
-      } catch (error) {
-        return { kind: 'refused', error: error as MtlsError };
-      }
+      const finished = socket.getFinished?.();
+      const entry = sockets.get(socket);
+      if (entry !== undefined && sameBytes(entry.finished, finished)) return entry.result;
+      const result = readPeer(socket as TLSSocket, known);
+      sockets.set(socket, { finished, result });
+      return result;
     },
   };
 }
 
-function peerChain(peer: DetailedPeerCertificate): ClientCertificate[] {
-  const chain: ClientCertificate[] = [];
+function readPeer(socket: TLSSocket, known: ExpiringLru<PresentedCertificate>): IntakeResult {
+  const peer = socket.getPeerCertificate(true);
+  if (!peer?.raw) return NONE;
+  try {
+    const now = Date.now();
+    const key = createHash('sha256').update(peer.raw).digest('base64url');
+    const previous = known.get(key, now);
+    const leaf = previous?.leaf ?? ClientCertificate.from(peer.raw);
+    const sent = peerChain(peer);
+    let certificate: PresentedCertificate;
+    if (sent.length === 0 && socket.isSessionReused() && previous !== undefined) {
+      certificate = previous;
+    } else if (previous !== undefined && sameChain(previous.chain, sent)) {
+      certificate = previous;
+    } else {
+      certificate = { leaf, chain: sent.map((der) => ClientCertificate.from(der)), source: 'socket' };
+      // A leaf-only handshake must not replace the chain a resumed session may still need.
+      if (sent.length > 0 || previous === undefined) known.set(key, certificate, Date.parse(leaf.x509.validTo), now);
+    }
+    return { kind: 'certificate', certificate };
+  } catch (error) {
+    return { kind: 'refused', error: error as MtlsError };
+  }
+}
+
+/** The DER of the intermediates OpenSSL linked above the leaf, in order. */
+function peerChain(peer: DetailedPeerCertificate): Buffer[] {
+  const chain: Buffer[] = [];
   let current = peer;
   // Node links a self-signed certificate to itself; stop there and at the cap.
   while (current.issuerCertificate && current.issuerCertificate !== current && chain.length < MAX_CHAIN) {
     current = current.issuerCertificate;
     if (!current.raw) break;
-    try {
-      chain.push(ClientCertificate.from(current.raw));
-    } catch (error) {
-      if (!(error instanceof CertificateMalformedError)) throw error;
-      break;
-    }
+    chain.push(current.raw);
   }
   return chain;
+}
+
+function sameChain(parsed: readonly ClientCertificate[], sent: readonly Buffer[]): boolean {
+  return parsed.length === sent.length && parsed.every((certificate, index) => certificate.der.equals(sent[index]!));
+}
+
+function sameBytes(a: Buffer | undefined, b: Buffer | undefined): boolean {
+  return a === undefined ? b === undefined : b !== undefined && a.equals(b);
 }

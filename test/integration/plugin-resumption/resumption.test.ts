@@ -33,7 +33,7 @@ describe('plugin: TLS 1.3 session resumption on the mTLS origin', () => {
     ] as never;
     op = await startTestProvider({ pki, clients });
     opWithIntermediates = await startTestProvider({ pki, clients, mtls: { intermediates: [pki.intermediate.pem] } });
-    opForgetful = await startTestProvider({ pki, clients, mtls: { certificateSource: socketSource({ resumedChains: 1 }) } });
+    opForgetful = await startTestProvider({ pki, clients, mtls: { certificateSource: socketSource({ cacheSize: 1 }) } });
   });
 
   after(async () => {
