@@ -1,4 +1,5 @@
 import { ConfigurationError } from '../errors.js';
+import { ExpiringLru } from '../util/expiring-lru.js';
 import { TrustAnchors, type TrustAnchorSource } from './anchors.js';
 import type { ClientCertificate } from './certificate.js';
 import { resolvePins, resolveSettings, runVerification, type ChainVerdict, type VerifyChainOptions } from './verify.js';
@@ -36,11 +37,6 @@ export interface CertificateValidator {
   readonly anchors: TrustAnchors;
 }
 
-interface CacheEntry {
-  readonly verdict: ChainVerdict;
-  readonly expiresAt: number;
-}
-
 /**
  * Creates the validator the plugin and resource servers hold. Options are validated here, once.
  * @throws {ConfigurationError} with the dotted option path.
@@ -53,16 +49,13 @@ export function createCertificateValidator(options: CertificateValidatorOptions)
   if (!Array.isArray(extraSources)) throw new ConfigurationError('intermediates must be an array of certificates or { file } entries');
   let anchors = TrustAnchors.loadSync(options.trustAnchors);
   let extras = extraSources.length ? TrustAnchors.loadSync(extraSources, 'intermediates').certificates : [];
-  const cache = new Map<string, CacheEntry>();
+  const cache = max > 0 ? new ExpiringLru<ChainVerdict>(max) : undefined;
   const inflight = new Map<string, Promise<ChainVerdict>>();
 
   async function compute(key: string, leaf: ClientCertificate, intermediates: readonly ClientCertificate[], pins: ReadonlySet<string> | undefined): Promise<ChainVerdict> {
     const now = Date.now();
     const { verdict, expiresAt } = await runVerification(leaf, [...intermediates, ...extras], anchors, settings, now, pins);
-    if (max > 0) {
-      if (cache.size >= max) cache.delete(cache.keys().next().value!);
-      cache.set(key, { verdict, expiresAt: Math.min(expiresAt, now + ttl) });
-    }
+    cache?.set(key, verdict, Math.min(expiresAt, now + ttl), now);
     return verdict;
   }
 
@@ -73,14 +66,8 @@ export function createCertificateValidator(options: CertificateValidatorOptions)
     verify(leaf, intermediates, verifyOptions) {
       const pins = resolvePins(verifyOptions?.allowedAnchors, 'allowedAnchors');
       const key = `${leaf.thumbprint}|${intermediates.map((c) => c.thumbprint).join(',')}|${anchors.fingerprint}|${pins ? [...pins].sort().join(',') : '*'}`;
-      const hit = cache.get(key);
-      if (hit !== undefined) {
-        cache.delete(key);
-        if (hit.expiresAt > Date.now()) {
-          cache.set(key, hit); // most recently used goes last
-          return Promise.resolve(hit.verdict);
-        }
-      }
+      const hit = cache?.get(key, Date.now());
+      if (hit !== undefined) return Promise.resolve(hit);
       let pending = inflight.get(key);
       if (pending === undefined) {
         pending = compute(key, leaf, intermediates, pins).finally(() => inflight.delete(key));
@@ -95,7 +82,7 @@ export function createCertificateValidator(options: CertificateValidatorOptions)
       ]);
       anchors = nextAnchors;
       extras = nextExtras;
-      cache.clear();
+      cache?.clear();
     },
   };
 }

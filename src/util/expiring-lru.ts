@@ -35,4 +35,8 @@ export class ExpiringLru<V> {
     }
     this.#entries.set(key, { value, expiresAt });
   }
+
+  clear(): void {
+    this.#entries.clear();
+  }
 }
