@@ -102,6 +102,33 @@ describe('certificate/revocation (RFC 5280 6.3, RFC 6960)', () => {
       assert.equal(code(await validator.verify(leafCert, [])), 'valid');
       assert.equal((server.hits['/crl'] ?? 0) - before, 1);
     });
+
+    it('refreshes a cached CRL in the background before nextUpdate, answering from the cache meanwhile', async () => {
+      const refreshed = await issue({ subject: 'CN=refreshed', issuer: ica, extensions: [crlDistributionPoint(`${server.origin}/crl?refresh`)] });
+      const nextUpdate = new Date(Date.now() + 10 * 60_000);
+      server.crl = await createCrl(ica, { revoked: [], nextUpdate });
+      const validator = createCertificateValidator({
+        trustAnchors: [root.pem], intermediates: [ica.pem], cache: false,
+        // Within an hour of nextUpdate the CRL is refetched in the background: here, at once.
+        revocation: { methods: ['crl'], scope: 'leaf', timeout: 500, crlRefreshBefore: 3600 },
+      });
+      const cert = ClientCertificate.from(refreshed.pem);
+      const before = server.hits['/crl'] ?? 0;
+      assert.equal(code(await validator.verify(cert, [])), 'valid');
+
+      // The CA revokes the certificate; the next check still answers from the cached CRL...
+      server.crl = await createCrl(ica, { revoked: [refreshed] });
+      assert.equal(code(await validator.verify(cert, [])), 'valid');
+      // ...while the refetch it started runs; once that lands, the revocation is seen.
+      for (let i = 0; i < 50 && (server.hits['/crl'] ?? 0) - before < 2; i += 1) await new Promise((resolve) => setTimeout(resolve, 20));
+      assert.equal((server.hits['/crl'] ?? 0) - before, 2);
+      let verdict = await validator.verify(cert, []);
+      for (let i = 0; i < 50 && verdict.valid; i += 1) {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        verdict = await validator.verify(cert, []);
+      }
+      assert.equal(code(verdict), 'ERR_MTLS_CERT_REVOKED');
+    });
   });
 
   describe('failing responders', () => {
