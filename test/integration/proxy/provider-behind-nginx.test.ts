@@ -16,6 +16,8 @@ import { postForm, tlsFetch } from '../../support/client.js';
 import { jwkWithCertificate } from '../../support/provider.js';
 import { x5t } from '../../support/thumbprint.js';
 import { startNginx } from '../../support/nginx.js';
+import express from 'express';
+import { createTokenVerifier, expressBoundToken } from '../../../src/resource-server/index.js';
 
 const RESOURCE = 'urn:example:rs';
 
@@ -147,6 +149,35 @@ describe('provider behind nginx (TLS terminated by the proxy)', function () {
         assert.equal(status, 401, JSON.stringify(body));
         assert.equal(body.error, 'invalid_client');
       });
+
+      if (hop === 'http') {
+        it('the token obtained through nginx is accepted through nginx at the resource server with its certificate, and refused with another', async () => {
+          const { body } = await token('tls-cc', pki.clientA);
+          const verifier = createTokenVerifier({ issuer: deployment.origin, audience: RESOURCE, binding: { required: true }, http: { ca: pki.root.pem } });
+          const app = express();
+          app.use(expressBoundToken(verifier, { certificateSource: { format: 'nginx', trustedProxies: { addresses: ['127.0.0.1/32'] } } }));
+          app.get('/api', (req, res) => { res.json({ boundTo: req.mtls?.boundTo }); });
+          const api = createHttpServer(app);
+          const rsNginx = await startNginx({
+            server: pki.server,
+            clientCas: [pki.root, pki.intermediate],
+            upstream: `http://127.0.0.1:${await listen(api)}`,
+            headers: { 'X-SSL-Client-Cert': '$ssl_client_escaped_cert' },
+          });
+          try {
+            const call = (cert: TestCertificate) => tlsFetch(pki.root, cert)(`${rsNginx.origin}/api`, { headers: { authorization: `Bearer ${String(body.access_token)}` } });
+            const own = await call(pki.clientA);
+            assert.equal(own.status, 200, await own.clone().text());
+            assert.deepEqual(await own.json(), { boundTo: x5t(pki.clientA) });
+            const other = await call(pki.clientB);
+            assert.equal(other.status, 401);
+            assert.match(other.headers.get('www-authenticate') ?? '', /error="invalid_token"/);
+          } finally {
+            await rsNginx.stop();
+            api.close();
+          }
+        });
+      }
 
       if (hop === 'https') {
         it('a forged header sent straight to the provider, past nginx, is ignored and reported', async () => {
