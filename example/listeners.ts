@@ -36,3 +36,11 @@ export async function startProviderListeners(tls: ServerOptions, ports: { issuer
     serve(listener) { handle = listener; },
   };
 }
+
+/** Stops the servers at once, open keep-alive connections included. */
+export function closeServers(...servers: Server[]): void {
+  for (const server of servers) {
+    server.closeAllConnections();
+    server.close();
+  }
+}

@@ -6,7 +6,7 @@ import { createMtls, createMtlsServer } from '../src/index.js';
 import { createTokenVerifier, koaBoundToken, socketSource, type MtlsKoaState } from '../src/resource-server/index.js';
 import type { TestPki } from '../test/support/pki.js';
 import { exampleClients, RESOURCE } from './clients.js';
-import { listen, startProviderListeners } from './listeners.js';
+import { closeServers, listen, startProviderListeners } from './listeners.js';
 import { exampleAdapter } from './storage.js';
 
 export interface StackPorts {
@@ -64,10 +64,7 @@ export async function startStack(pki: TestPki, ports: StackPorts): Promise<Stack
     resourceUrl,
     storage: storage.description,
     async close() {
-      for (const server of [main, alias, resource]) {
-        server.closeAllConnections();
-        server.close();
-      }
+      closeServers(main, alias, resource);
       await storage.close();
     },
   };

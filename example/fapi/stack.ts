@@ -9,7 +9,7 @@ import { createMtls, createMtlsServer, EVENTS, type MtlsError } from '../../src/
 import { fapi2SecurityProfile, fapiTlsOptions } from '../../src/fapi/index.js';
 import { createTokenVerifier, koaBoundToken, type MtlsKoaState } from '../../src/resource-server/index.js';
 import type { TestPki } from '../../test/support/pki.js';
-import { listen, startProviderListeners } from '../listeners.js';
+import { closeServers, listen, startProviderListeners } from '../listeners.js';
 import { exampleAdapter } from '../storage.js';
 import { autoConsent } from './interaction.js';
 
@@ -124,10 +124,7 @@ export async function startFapiStack(pki: TestPki, ports: FapiStackPorts, client
     refusals,
     storage: storage.description,
     async close() {
-      for (const server of [main, alias, resource]) {
-        server.closeAllConnections();
-        server.close();
-      }
+      closeServers(main, alias, resource);
       await storage.close();
     },
   };
