@@ -1,9 +1,11 @@
+import { createHash } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { ConfigurationError, HeaderMalformedError, MtlsError, ProxyUntrustedError } from '../errors.js';
 import { FORMATS, type HeaderFormat } from './formats/formats.js';
 import { HEADER_FORMATS, parseClientCertificateHeader, resolveLimits, type CustomHeaderDecoder, type ParseHeaderOptions } from './parse.js';
 import { ProxyTrust, type TrustedProxyOptions } from './proxy/trust.js';
-import { NONE, type CertificateSource, type IntakeResult } from './source.js';
+import { ExpiringLru } from '../util/expiring-lru.js';
+import { NONE, type CertificateSource, type IntakeResult, type PresentedCertificate } from './source.js';
 
 /** Options of {@link headerSource}. */
 export interface HeaderSourceOptions {
@@ -29,6 +31,12 @@ export interface HeaderSourceOptions {
   maxChainLength?: number;
   /** @see ParseHeaderOptions.xfccElement @default 1 */
   xfccElement?: number;
+  /**
+   * How many decoded header values to keep, so a client's certificate is decoded once, not on
+   * every request (a `custom` decoder must therefore be a pure function of the header values).
+   * @default 10000
+   */
+  cacheSize?: number;
 }
 
 /** Header sources and their proxy trust, for {@link sourceList}; never exposed on the source. */
@@ -70,6 +78,10 @@ export function headerSource(options: HeaderSourceOptions, path = 'certificateSo
   const absent = new Set(['', ...spec?.absent ?? []]);
   const name = format === 'custom' ? `header:${header}` : format;
 
+  const cacheSize = options.cacheSize ?? 10_000;
+  if (!Number.isInteger(cacheSize) || cacheSize < 1) throw new ConfigurationError(`${path}.cacheSize must be a positive integer`);
+  const decoded = new ExpiringLru<PresentedCertificate>(cacheSize);
+
   function read(req: IncomingMessage): IntakeResult {
     const value = req.headersDistinct?.[header];
     const chain = chainHeader === undefined ? undefined : req.headersDistinct?.[chainHeader];
@@ -82,9 +94,16 @@ export function headerSource(options: HeaderSourceOptions, path = 'certificateSo
       return { kind: 'refused', error: new HeaderMalformedError(`the ${chainHeader} header came without the ${header} header`) };
     }
     if (value.length === 1 && absent.has(value[0]!.trim())) return NONE;
+    // A proxy sends the same header on every request of a client: decode each value once.
+    const key = createHash('sha256').update(value.join('\n')).update('\0').update(chain?.join('\n') ?? '').digest('base64url');
+    const now = Date.now();
+    const known = decoded.get(key, now);
+    if (known !== undefined) return { kind: 'certificate', certificate: known };
     try {
       const { leaf, chain: intermediates } = parseClientCertificateHeader(format, value, { ...parseOptions, chain });
-      return { kind: 'certificate', certificate: { leaf, chain: intermediates, source: name } };
+      const certificate: PresentedCertificate = { leaf, chain: intermediates, source: name };
+      decoded.set(key, certificate, Date.parse(leaf.x509.validTo), now);
+      return { kind: 'certificate', certificate };
     } catch (cause) {
       const error = cause instanceof MtlsError ? cause : new HeaderMalformedError(`the ${header} header could not be decoded`, { cause });
       return { kind: 'refused', error };

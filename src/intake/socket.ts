@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { DetailedPeerCertificate, TLSSocket } from 'node:tls';
 import { ClientCertificate } from '../certificate/certificate.js';
-import type { MtlsError } from '../errors.js';
+import { ConfigurationError, type MtlsError } from '../errors.js';
 import { ExpiringLru } from '../util/expiring-lru.js';
 import { NONE, type CertificateSource, type IntakeResult, type PresentedCertificate } from './source.js';
 
@@ -37,7 +37,9 @@ interface SocketEntry {
  * expires). The intermediates stay untrusted input: path validation checks them as always.
  */
 export function socketSource(options: SocketSourceOptions = {}): CertificateSource {
-  const known = new ExpiringLru<PresentedCertificate>(options.cacheSize ?? 10_000);
+  const cacheSize = options.cacheSize ?? 10_000;
+  if (!Number.isInteger(cacheSize) || cacheSize < 1) throw new ConfigurationError('socketSource() cacheSize must be a positive integer');
+  const known = new ExpiringLru<PresentedCertificate>(cacheSize);
   const sockets = new WeakMap<object, SocketEntry>();
   return {
     name: 'socket',

@@ -225,4 +225,31 @@ describe('headerSource', () => {
       assert.deepEqual(answer, { kind: 'certificate', thumbprint: thumbprint(pki.clientA), chain: [], source: 'header:x-client-cert-hex' });
     });
   });
+
+  describe('decoding once', () => {
+    it('decodes a header value once, and a new value again; proxy trust is checked on every request', async () => {
+      let decodes = 0;
+      const source = headerSource({
+        format: 'custom',
+        header: 'X-Client-Cert-Hex',
+        decode: (value) => { decodes += 1; return Buffer.from(value, 'hex'); },
+        trustedProxies: { sharedSecret: { header: 'x-proxy-secret', value: SECRET } },
+      });
+      const origin = await probe(httpProbe(source));
+      const a = { 'x-client-cert-hex': pki.clientA.der.toString('hex'), 'x-proxy-secret': SECRET };
+      for (let i = 0; i < 3; i += 1) assert.equal((await ask(origin, a)).thumbprint, thumbprint(pki.clientA));
+      assert.equal(decodes, 1);
+      assert.equal((await ask(origin, { ...a, 'x-client-cert-hex': pki.clientB.der.toString('hex') })).thumbprint, thumbprint(pki.clientB));
+      assert.equal(decodes, 2);
+      const forged = await ask(origin, { 'x-client-cert-hex': a['x-client-cert-hex'] });
+      assert.equal(forged.kind, 'refused', 'a cached value is never a way around the proxy check');
+    });
+
+    it('refuses a cacheSize that is not a positive integer', () => {
+      assert.throws(
+        () => headerSource({ format: 'rfc9440', trustedProxies: { addresses: ['127.0.0.1'] }, cacheSize: 0 }),
+        /certificateSource.cacheSize must be a positive integer/,
+      );
+    });
+  });
 });

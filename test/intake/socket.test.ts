@@ -58,3 +58,9 @@ describe('socketSource', () => {
     assert.deepEqual(await source.read(bare), { kind: 'none' });
   });
 });
+
+describe('socketSource options', () => {
+  it('refuses a cacheSize that is not a positive integer', () => {
+    assert.throws(() => socketSource({ cacheSize: 0 }), /socketSource\(\) cacheSize must be a positive integer/);
+  });
+});
