@@ -60,7 +60,8 @@ export function certificateAuthorized(ctx: HostContext): boolean {
   if (!verdict.valid) {
     return refuse(ctx, 'invalid_client', new CertificateRejectedError(verdict.code, verdict.message));
   }
-  const pins = ctx.oidc.client?.metadata()[ANCHOR_PINS];
+  // Extra client metadata keeps its registered name on the host's client (metadata() would copy them all).
+  const pins = ctx.oidc.client?.[ANCHOR_PINS];
   if (Array.isArray(pins) && pins.length > 0 && !pins.includes(verdict.anchor.spkiSha256)) {
     return refuse(ctx, 'invalid_client', new CertificateRejectedError(
       'ERR_MTLS_ANCHOR_NOT_ALLOWED',

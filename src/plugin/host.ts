@@ -22,7 +22,8 @@ export interface HostContext {
 export interface HostClient {
   readonly clientId: string;
   readonly clientAuthMethod: string;
-  metadata(): Record<string, unknown>;
+  /** `tls_client_auth_anchor_pins`, as registered. */
+  readonly tls_client_auth_anchor_pins?: unknown;
   readonly asymmetricKeyStore?: Iterable<Record<string, unknown>>;
 }
 
