@@ -21,6 +21,13 @@ function ttlMs(expiresIn: number | undefined): number {
 
 const epochTime = () => Math.floor(Date.now() / 1000);
 
+/** A hash as a script returns it (field, value, field, value, ...), as `HGETALL` gives it to ioredis. */
+function fieldsOf(flat: readonly string[]): Record<string, string> {
+  const fields: Record<string, string> = {};
+  for (let index = 0; index + 1 < flat.length; index += 2) fields[flat[index]!] = flat[index + 1]!;
+  return fields;
+}
+
 /** The oidc-provider adapter for one model, on the shared {@link Store}. */
 export class RedisAdapter implements Adapter {
   readonly #model: string;
@@ -142,8 +149,22 @@ export class RedisAdapter implements Adapter {
     );
   }
 
+  /**
+   * Reads the entity a uid or user-code pointer names. One script on a single server; on a Cluster
+   * the pointer and the entity live in unrelated slots (their ids are independent random strings the
+   * host picks), so the pointer is read first and the entity after.
+   */
   async #follow(pointer: string, operation: string): Promise<AdapterPayload | undefined> {
     const store = this.#store;
+    if (!store.cluster) {
+      const template = store.keys.entity(this.#model, '');
+      return store.run(
+        this.#model,
+        operation,
+        async () => decodeEntity(fieldsOf(await store.scripts.oidcMtlsFollow(pointer, template))),
+        () => undefined,
+      );
+    }
     const id = await store.run(this.#model, operation, () => store.client.get(pointer), () => null);
     return id === null ? undefined : this.#read(id, operation);
   }

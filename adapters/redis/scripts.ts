@@ -116,6 +116,20 @@ if #ARGV > 0 then redis.call('ZREM', KEYS[1], unpack(ARGV)) end
 return removed
 `;
 
+/**
+ * Follows a session-uid or user-code pointer to its entity in one step, on a single server only: the
+ * entity key is built here from the pointer's value, so it is not declared in KEYS and may live in
+ * another Cluster slot. The second key is the entity key of an empty id (`<prefix><Model>:{}`), which
+ * carries the client's `keyPrefix` in front of the id. A value of the wrong type fails with Redis'
+ * own WRONGTYPE error, which the store reports as a foreign value.
+ * KEYS: pointer, entity key template. Returns the entity hash as HGETALL does (empty when absent).
+ */
+const FOLLOW = `
+local id = redis.call('GET', KEYS[1])
+if not id then return {} end
+return redis.call('HGETALL', string.sub(KEYS[2], 1, -2) .. id .. '}')
+`;
+
 type Arg = string | number;
 
 /** The commands {@link defineScripts} adds to the client. */
@@ -125,6 +139,7 @@ export interface ScriptCommands {
   oidcMtlsIndexAdd(key: string, member: string, pttl: number): Promise<number>;
   oidcMtlsConsume(key: string, format: string, consumed: number): Promise<number>;
   oidcMtlsRevoke(numKeys: number, ...keysAndArgs: Arg[]): Promise<number>;
+  oidcMtlsFollow(pointer: string, template: string): Promise<string[]>;
 }
 
 /** Defines the scripts on the user's client (idempotent) and returns it typed with them. */
@@ -134,5 +149,6 @@ export function defineScripts(client: Redis | Cluster): ScriptCommands {
   client.defineCommand('oidcMtlsIndexAdd', { lua: INDEX_ADD, numberOfKeys: 1 });
   client.defineCommand('oidcMtlsConsume', { lua: CONSUME, numberOfKeys: 1 });
   client.defineCommand('oidcMtlsRevoke', { lua: REVOKE });
+  client.defineCommand('oidcMtlsFollow', { lua: FOLLOW, numberOfKeys: 2 });
   return client as unknown as ScriptCommands;
 }

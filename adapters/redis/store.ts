@@ -103,9 +103,13 @@ export function createStore(options: ResolvedRedisAdapterOptions): Store {
 /**
  * Deletes every entity an index (grant or certificate) points to, then the index entries, and returns
  * how many entities existed. Complete and idempotent: members are only removed from the index after
- * their keys are gone, so a call cut short is finished by the next one. On a single server each batch
- * is one script; on a Cluster the member keys live in other slots, so they are deleted first and the
- * index entries after.
+ * their keys are gone, so a call cut short is finished by the next one.
+ *
+ * Two round trips: the index is read, then its members are deleted. On a single server each batch of
+ * members and their index entries go in one script. On a Cluster the member keys live in other slots,
+ * so their deletions are sent at once and the index entries are dropped only once every deletion is
+ * acknowledged, by a command the call does not wait for: were it lost, the entries would point to
+ * keys that no longer exist, which the next revocation deletes again and expiry prunes.
  */
 export async function revokeIndex(store: Store, index: string): Promise<number> {
   const members = await store.client.zrange(index, 0, -1);
@@ -116,7 +120,7 @@ export async function revokeIndex(store: Store, index: string): Promise<number> 
     if (store.cluster) {
       const counts = await Promise.all(keys.map((key) => store.client.del(key)));
       removed += counts.reduce((sum, count) => sum + count, 0);
-      await store.client.zrem(index, ...batch);
+      store.client.zrem(index, ...batch).catch(() => undefined);
     } else {
       removed += await store.scripts.oidcMtlsRevoke(1 + batch.length, index, ...keys, ...batch);
     }

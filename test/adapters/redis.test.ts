@@ -120,6 +120,13 @@ describe('Redis adapter', () => {
         assert.equal(events[0]?.type, 'store.corrupt');
       });
 
+      it('follows a uid pointer to a corrupt entity to nothing, with an event', async () => {
+        await redis.client().set(`${PREFIX}uid:{u}`, 'sid');
+        await redis.client().set(`${PREFIX}Session:{sid}`, 'garbage');
+        assert.equal(await storage('Session').findByUid('u'), undefined);
+        assert.deepEqual(events.map(({ type, operation }) => [type, operation]), [['store.corrupt', 'findByUid']]);
+      });
+
       it('replaces a corrupt grant index on the next write, and revoking through it is harmless', async () => {
         await redis.client().set(`${PREFIX}grant:{g}`, 'not a sorted set');
         await storage('AccessToken').revokeByGrantId('g');
@@ -171,6 +178,17 @@ describe('Redis adapter', () => {
         raw.disconnect();
       }
       assert.equal(await storage.revokeByCertificate(THUMBPRINT), 1);
+    });
+
+    it('follows uid and user-code pointers under the client\'s keyPrefix and its own', async () => {
+      const storage = createRedisAdapter({ client, keyPrefix: 'idp:' });
+      await storage('Session').upsert('sid', { uid: 'u1', accountId: 'a' } as AdapterPayload, 60);
+      await storage('DeviceCode').upsert('dc', { userCode: 'ABCD', grantId: 'g' } as AdapterPayload, 60);
+      assert.deepEqual(await storage('Session').findByUid('u1'), { uid: 'u1', accountId: 'a' });
+      assert.deepEqual(await storage('DeviceCode').findByUserCode('ABCD'), { userCode: 'ABCD', grantId: 'g' });
+      // A pointer under another adapter prefix resolves within that prefix only.
+      await client.set('other:uid:{u1}', 'sid');
+      assert.equal(await createRedisAdapter({ client, keyPrefix: 'other:' })('Session').findByUid('u1'), undefined);
     });
 
     it('keeps two prefixes apart in one database', async () => {
