@@ -3,10 +3,21 @@ import type { TestPki } from '../test/support/pki.js';
 
 export const RESOURCE = 'https://api.example.test';
 
-/** The demo clients: one per authentication method, both with certificate-bound tokens. */
+/** The resource server's own registration, for introspecting opaque tokens (a demo-only secret). */
+export const RESOURCE_SERVER_CLIENT = {
+  client_id: 'demo-resource-server',
+  client_secret: 'demo-only-introspection-secret-not-for-production',
+  token_endpoint_auth_method: 'client_secret_basic',
+  grant_types: [],
+  response_types: [],
+  redirect_uris: [],
+} as const satisfies ClientMetadata;
+
+/** The demo clients: one per authentication method, both with certificate-bound tokens, and the resource server. */
 export function exampleClients(pki: TestPki): ClientMetadata[] {
   const selfSignedJwk = pki.selfSigned.x509.publicKey.export({ format: 'jwk' });
   return [
+    { ...RESOURCE_SERVER_CLIENT, grant_types: [], response_types: [], redirect_uris: [] },
     {
       client_id: 'demo-tls',
       token_endpoint_auth_method: 'tls_client_auth',

@@ -5,7 +5,7 @@ import { Provider, type Configuration } from 'oidc-provider';
 import { createMtls, createMtlsServer } from '../src/index.js';
 import { createTokenVerifier, koaBoundToken, socketSource, type MtlsKoaState } from '../src/resource-server/index.js';
 import type { TestPki } from '../test/support/pki.js';
-import { exampleClients, RESOURCE } from './clients.js';
+import { exampleClients, RESOURCE, RESOURCE_SERVER_CLIENT } from './clients.js';
 import { closeServers, listen, startProviderListeners } from './listeners.js';
 import { exampleAdapter } from './storage.js';
 
@@ -13,6 +13,15 @@ export interface StackPorts {
   issuer: number;
   mtls: number;
   resource: number;
+}
+
+export interface StackOptions {
+  /**
+   * Access tokens for the resource server: JWTs it verifies with the issuer's keys, or opaque
+   * tokens kept in the provider's storage, which it introspects.
+   * @default 'jwt'
+   */
+  accessTokenFormat?: 'jwt' | 'opaque';
 }
 
 export interface Stack {
@@ -23,7 +32,7 @@ export interface Stack {
   close(): Promise<void>;
 }
 
-export async function startStack(pki: TestPki, ports: StackPorts): Promise<Stack> {
+export async function startStack(pki: TestPki, ports: StackPorts, { accessTokenFormat = 'jwt' }: StackOptions = {}): Promise<Stack> {
   const tls = { key: pki.server.keyPem, cert: pki.server.pem };
   const { main, alias, issuer, mtlsOrigin, serve } = await startProviderListeners(tls, ports);
 
@@ -41,14 +50,20 @@ export async function startStack(pki: TestPki, ports: StackPorts): Promise<Stack
       resourceIndicators: {
         enabled: true,
         defaultResource: () => RESOURCE,
-        getResourceServerInfo: () => ({ scope: 'api:read', audience: RESOURCE, accessTokenFormat: 'jwt' }),
+        getResourceServerInfo: () => ({ scope: 'api:read', audience: RESOURCE, accessTokenFormat }),
       },
     },
   } satisfies Configuration));
   mtls.attach(provider);
   serve(provider.callback());
 
-  const verifier = createTokenVerifier({ issuer, audience: RESOURCE, binding: { required: true }, http: { ca: pki.root.pem } });
+  const verifier = createTokenVerifier({
+    issuer,
+    audience: RESOURCE,
+    binding: { required: true },
+    introspection: { clientId: RESOURCE_SERVER_CLIENT.client_id, auth: { method: 'client_secret_basic', secret: RESOURCE_SERVER_CLIENT.client_secret } },
+    http: { ca: pki.root.pem },
+  });
   const app = new Koa<MtlsKoaState>();
   app.use(koaBoundToken(verifier, { certificateSource: socketSource() }));
   app.use((ctx) => {

@@ -1,7 +1,8 @@
 // The example deployment under load, with its Redis adapter on a redis-server of the test's own:
-// tls_client_auth client_credentials requests at concurrency 50 through the mTLS alias. Every
-// request must succeed, every token must be bound to the presenting certificate and accepted by
-// the example's resource server afterwards, and the heap must not grow with the request count.
+// tls_client_auth client_credentials requests at concurrency 50 through the mTLS alias, for
+// opaque access tokens that live in Redis. Every request must succeed, every token must be
+// introspected afterwards by the example's resource server as active and bound to the presenting
+// certificate, and the heap must not grow with the request count.
 // CI runs a bounded size; LOAD_FULL=1 runs the issue's 20,000 requests.
 import assert from 'node:assert/strict';
 import { createReadStream, createWriteStream } from 'node:fs';
@@ -10,7 +11,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { once } from 'node:events';
-import { decodeJwt } from 'jose';
 import { request } from 'undici';
 import { startStack, type Stack } from '../../example/stack.js';
 import { createTestPki, type TestPki } from '../support/pki.js';
@@ -38,7 +38,7 @@ describe(`load: ${REQUESTS} mTLS token requests against the example stack with R
     const saved = process.env.REDIS_URL;
     process.env.REDIS_URL = `redis://127.0.0.1:${redis.port}`;
     try {
-      stack = await startStack(pki, { issuer: 0, mtls: 0, resource: 0 });
+      stack = await startStack(pki, { issuer: 0, mtls: 0, resource: 0 }, { accessTokenFormat: 'opaque' });
     } finally {
       if (saved === undefined) delete process.env.REDIS_URL;
       else process.env.REDIS_URL = saved;
@@ -53,7 +53,7 @@ describe(`load: ${REQUESTS} mTLS token requests against the example stack with R
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
-  it('zero errors, every token bound and accepted by the resource server afterwards, heap stable after warm-up', async () => {
+  it('zero errors, every token in Redis, introspected afterwards as bound, heap stable after warm-up', async () => {
     const clientA = { pem: pki.clientA.pem + pki.intermediate.pem, keyPem: pki.clientA.keyPem };
     const agent = mtlsAgent(pki.root, clientA, CONCURRENCY);
     // Tokens go to a file, not the heap, so that the heap reading sees only the server side.
@@ -88,7 +88,8 @@ describe(`load: ${REQUESTS} mTLS token requests against the example stack with R
         const started = performance.now();
         const response = await request(stack.resourceUrl, { dispatcher: agent, headers: { authorization: `Bearer ${batch[index]}` } });
         const body = await response.body.json() as Record<string, unknown>;
-        assert.deepEqual(body.cnf, expected);
+        assert.deepEqual(body.cnf, expected, 'introspected as bound to the presenting certificate');
+        assert.equal(body.client_id, 'demo-tls');
         return { index, status: response.statusCode, body: {}, latency: performance.now() - started };
       });
       assert.deepEqual(tally(accepted), { 200: batch.length }, 'the resource server accepts every token with its certificate');
@@ -96,11 +97,8 @@ describe(`load: ${REQUESTS} mTLS token requests against the example stack with R
       batch.length = 0;
     };
     for await (const token of lines) {
-      const claims = decodeJwt(token);
-      assert.deepEqual(claims.cnf, expected, 'bound to the presenting certificate');
-      assert.equal(claims.client_id, 'demo-tls');
-      assert.ok(!seen.has(String(claims.jti)), 'no token issued twice');
-      seen.add(String(claims.jti));
+      assert.ok(!seen.has(token), 'no token issued twice');
+      seen.add(token);
       batch.push(token);
       if (batch.length === 1_000) await verifyBatch();
     }
