@@ -1,5 +1,5 @@
 export type { CertificateSource, IntakeResult, PresentedCertificate } from './source.js';
-export { socketSource } from './socket.js';
+export { socketSource, type SocketSourceOptions } from './socket.js';
 export { headerSource, type HeaderSourceOptions } from './header-source.js';
 export { sourceList, resolveCertificateSource, type CertificateSourceSpec } from './source-list.js';
 export {
