@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { X509Certificate } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { socketSource } from '../../src/index.js';
 import { createTestPki, type TestPki } from '../support/pki.js';
@@ -10,9 +11,9 @@ import { createTestPki, type TestPki } from '../support/pki.js';
 function connection(pki: TestPki) {
   const state = { raw: pki.clientA.der, finished: Buffer.from('handshake-1'), reads: 0 };
   const socket = {
-    getPeerCertificate() {
+    getPeerX509Certificate() {
       state.reads += 1;
-      return { raw: state.raw };
+      return new X509Certificate(state.raw);
     },
     getFinished: () => state.finished,
     isSessionReused: () => false,
@@ -54,7 +55,7 @@ describe('socketSource', () => {
   it('finds nothing on a connection without TLS or without a client certificate', async () => {
     const source = socketSource();
     assert.deepEqual(await source.read({ socket: {} } as unknown as IncomingMessage), { kind: 'none' });
-    const bare = { socket: { getPeerCertificate: () => ({}), getFinished: () => undefined, isSessionReused: () => false } } as unknown as IncomingMessage;
+    const bare = { socket: { getPeerX509Certificate: () => undefined, getFinished: () => undefined, isSessionReused: () => false } } as unknown as IncomingMessage;
     assert.deepEqual(await source.read(bare), { kind: 'none' });
   });
 });
