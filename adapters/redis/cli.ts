@@ -5,7 +5,8 @@ import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Cluster, Redis } from 'ioredis';
-import { Provider, type AdapterFactory, type ClientMetadata, type JWK } from 'oidc-provider';
+import { Provider, type AdapterFactory, type ClientMetadata, type Configuration, type JWK } from 'oidc-provider';
+import { configureProvider } from '../../src/plugin/configure.js';
 import { createRedisAdapter } from './create.js';
 
 const USAGE = `Usage: oidc-provider-mtls <command> [--provider <module>] [--cluster]
@@ -47,29 +48,18 @@ function validationProvider(adapter: AdapterFactory): Provider {
   // A key of the host's default ID token algorithm (RS256), which client validation insists on; given
   // here, with the adapter, so the host does not print its quick-start warnings.
   const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
-  return new Provider('https://validation.invalid', {
+  // The plugin's own configuration step: its client metadata (anchor pins) and registration checks
+  // (RFC 4514 subject DN, SAN IP) apply here as they do in a provider that uses the plugin.
+  return new Provider('https://validation.invalid', configureProvider({
     adapter,
     jwks: { keys: [{ ...privateKey.export({ format: 'jwk' }), use: 'sig' } as JWK] },
-    clientAuthMethods: [
-      'none', 'client_secret_basic', 'client_secret_post', 'client_secret_jwt', 'private_key_jwt',
-      'tls_client_auth', 'self_signed_tls_client_auth',
-    ],
+    clientAuthMethods: ['none', 'client_secret_basic', 'client_secret_post', 'client_secret_jwt', 'private_key_jwt'],
     features: {
       devInteractions: { enabled: false },
       clientCredentials: { enabled: true },
       deviceFlow: { enabled: true },
-      mTLS: {
-        enabled: true,
-        tlsClientAuth: true,
-        selfSignedTlsClientAuth: true,
-        certificateBoundAccessTokens: true,
-        // Never called: this provider only validates metadata and serves no request.
-        getCertificate: () => undefined,
-        certificateAuthorized: () => false,
-        certificateSubjectMatches: () => false,
-      },
     },
-  });
+  }, { tlsClientAuth: true, selfSignedTlsClientAuth: true, certificateBoundAccessTokens: true }) as Configuration);
 }
 
 async function loadProvider(module: string | undefined, adapter: AdapterFactory): Promise<Provider> {

@@ -61,7 +61,10 @@ function validateMetadata(key: string, value: unknown, metadata: Record<string, 
  * hooks, the certificate auth methods added to `clientAuthMethods`, and the client metadata this
  * package understands. Everything else the user set is kept; the user's object is not modified.
  */
-export function configureProvider<C extends ProviderConfiguration>(config: C, options: ResolvedOptions): C {
+export function configureProvider<C extends ProviderConfiguration>(
+  config: C,
+  options: Pick<ResolvedOptions, 'tlsClientAuth' | 'selfSignedTlsClientAuth' | 'certificateBoundAccessTokens'>,
+): C {
   if (config === null || typeof config !== 'object') {
     throw new ConfigurationError('configure() takes the oidc-provider configuration object');
   }

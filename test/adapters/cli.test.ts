@@ -66,6 +66,21 @@ describe('oidc-provider-mtls command line', () => {
     assert.deepEqual(result, { code: 1, out: '', err: 'tls_client_auth requires one of the certificate subject value parameters' });
   });
 
+  it('keeps the plugin\'s client metadata and applies its registration checks', async () => {
+    const pins = ['A'.repeat(43)];
+    const pinned = {
+      client_id: 'pinned', token_endpoint_auth_method: 'tls_client_auth', tls_client_auth_subject_dn: 'CN=pinned,O=Example',
+      tls_client_auth_anchor_pins: pins, grant_types: ['client_credentials'], response_types: [], redirect_uris: [],
+    };
+    const added = await cli('clients', 'add', await file('pinned.json', pinned));
+    assert.equal(added.code, 0, added.err);
+    assert.deepEqual(JSON.parse((await cli('clients', 'get', 'pinned')).out).tls_client_auth_anchor_pins, pins);
+
+    const badDn = await cli('clients', 'add', await file('bad-dn.json', { ...pinned, client_id: 'bad-dn', tls_client_auth_subject_dn: 'CN=a,,O=b' }));
+    assert.equal(badDn.code, 1);
+    assert.match(badDn.err, /^tls_client_auth_subject_dn is not a valid RFC 4514 distinguished name/);
+  });
+
   it('answers usage errors with exit code 2', async () => {
     const result = await cli('clients', 'frobnicate');
     assert.equal(result.code, 2);
