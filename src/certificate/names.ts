@@ -177,7 +177,8 @@ class Rfc4514Parser {
       if (char !== ' ') significantLength = bytes.length;
     }
     const raw = Buffer.from(bytes.slice(0, significantLength));
-    const text = new TextDecoder('utf-8', { fatal: true });
+    // ignoreBOM keeps a leading U+FEFF: it is part of the value, not a byte-order mark.
+    const text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
     try {
       return { type, text: text.decode(raw) };
     } catch {

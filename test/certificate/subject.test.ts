@@ -107,6 +107,11 @@ describe('certificate/subject', () => {
       ]);
       assert.deepEqual(parseDistinguishedName(''), []);
     });
+
+    it('keeps every character of a value, a leading U+FEFF included (only spaces are insignificant, RFC 4514 2.4)', () => {
+      assert.equal(parseDistinguishedName('DC=\uFEFF\uFEFFnet')[0]![0]!.text, '\uFEFF\uFEFFnet');
+      assert.equal(parseDistinguishedName('CN=\\20a\\20')[0]![0]!.text, ' a ');
+    });
   });
 
   describe('SAN properties (RFC 8705 2.1.2)', () => {
