@@ -1,4 +1,4 @@
-import { createHash, timingSafeEqual, type X509Certificate } from 'node:crypto';
+import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { TLSSocket } from 'node:tls';
 import { ClientCertificate, type CertificateInput } from '../../certificate/certificate.js';
@@ -47,11 +47,12 @@ const TRUSTED: ProxyVerdict = Object.freeze({ trusted: true });
 
 /** Computes a pin for {@link TrustedProxyOptions.certificates}: base64 SHA-256 of the SPKI. */
 export function spkiSha256(certificate: CertificateInput): string {
-  return spkiDigest(ClientCertificate.from(certificate).x509).toString('base64');
+  return spkiDigest(ClientCertificate.from(certificate)).toString('base64');
 }
 
-function spkiDigest(x509: X509Certificate): Buffer {
-  return createHash('sha256').update(x509.publicKey.export({ type: 'spki', format: 'der' })).digest();
+/** The same digest as a trust anchor pin: over the certificate's own SPKI bytes. */
+function spkiDigest(certificate: ClientCertificate): Buffer {
+  return Buffer.from(certificate.spkiSha256, 'base64url');
 }
 
 /** Validated proxy trust; `authenticate` runs once per request and is cached for it. */
@@ -131,7 +132,7 @@ function peerSpkiDigest(req: IncomingMessage): Buffer | undefined {
   let digest = socketDigests.get(socket);
   if (digest === undefined) {
     const x509 = socket.getPeerX509Certificate();
-    digest = x509 === undefined ? null : spkiDigest(x509);
+    digest = x509 === undefined ? null : spkiDigest(ClientCertificate.from(x509));
     socketDigests.set(socket, digest);
   }
   return digest ?? undefined;
