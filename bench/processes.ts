@@ -40,6 +40,14 @@ async function reply<T>(child: ChildProcess, accept: (message: unknown) => T | u
   });
 }
 
+/** Asks a child to stop and waits for it to exit. */
+async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return;
+  const exited = once(child, 'exit');
+  child.send({ type: 'stop' });
+  await exited;
+}
+
 export interface ServerProcess {
   kind: HostKind;
   port: number;
@@ -58,12 +66,7 @@ export async function startServer(kind: HostKind, pkiFile: string, env: Record<s
       child.send({ type: 'stats' });
       return pending;
     },
-    async stop() {
-      if (child.exitCode !== null) return;
-      const exited = once(child, 'exit');
-      child.send({ type: 'stop' });
-      await exited;
-    },
+    stop: () => stopChild(child),
   };
 }
 
@@ -83,11 +86,6 @@ export async function startLoadGenerator(): Promise<LoadGenerator> {
       child.send({ type: 'run', id, job });
       return pending;
     },
-    async stop() {
-      if (child.exitCode !== null) return;
-      const exited = once(child, 'exit');
-      child.send({ type: 'stop' });
-      await exited;
-    },
+    stop: () => stopChild(child),
   };
 }
