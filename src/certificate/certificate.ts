@@ -3,9 +3,9 @@ import { AsnConvert } from '@peculiar/asn1-schema';
 import { Certificate } from '@peculiar/asn1-x509';
 import { CertificateMalformedError } from '../errors.js';
 import { formatDistinguishedName } from './names.js';
-import { DerError, readTlv } from './der.js';
 import { decodePemCertificates, encodePemCertificate } from './pem.js';
 import { profileOf } from './profile.js';
+import { assertCertificateDer } from './x509-der.js';
 
 /** What callers may hand in for a certificate: PEM text, DER bytes, or a parsed value. */
 export type CertificateInput = string | Uint8Array | X509Certificate | ClientCertificate;
@@ -33,7 +33,11 @@ export class ClientCertificate {
    */
   static from(input: CertificateInput): ClientCertificate {
     if (input instanceof ClientCertificate) return input;
-    if (input instanceof X509Certificate) return new ClientCertificate(input.raw, input);
+    if (input instanceof X509Certificate) {
+      // OpenSSL reads BER leniently: its view may already have accepted what DER forbids.
+      assertStrictDer(input.raw);
+      return new ClientCertificate(input.raw, input);
+    }
     let der: Buffer;
     if (typeof input === 'string') {
       const blocks = decodePemCertificates(input);
@@ -44,7 +48,7 @@ export class ClientCertificate {
     } else {
       der = Buffer.from(input.buffer, input.byteOffset, input.byteLength);
     }
-    assertSingleCertificateElement(der);
+    assertStrictDer(der);
     const certificate = new ClientCertificate(der);
     certificate.x509; // parse eagerly so malformed bytes fail here, not deep inside a hook
     return certificate;
@@ -113,19 +117,14 @@ export class ClientCertificate {
 }
 
 /**
- * Node's parser ignores bytes after the certificate's outer SEQUENCE; refuse them, since the
- * thumbprint (`x5t#S256`) is computed over the exact bytes and must name one certificate only.
+ * Strict DER, checked before Node's or @peculiar/asn1-x509's parser reads the bytes: those accept
+ * BER forms (long lengths, padded integers and OID arcs, trailing bytes) that would let one
+ * certificate be read two ways, and the thumbprint (`x5t#S256`) must name exactly one encoding.
  */
-function assertSingleCertificateElement(der: Buffer): void {
-  let next: number;
+function assertStrictDer(der: Buffer): void {
   try {
-    const { tlv, next: end } = readTlv(der);
-    if (tlv.tag !== 0x30) throw new DerError('not a SEQUENCE');
-    next = end;
+    assertCertificateDer(der);
   } catch (cause) {
-    throw new CertificateMalformedError('the bytes are not a DER-encoded X.509 certificate', { cause });
-  }
-  if (next !== der.length) {
-    throw new CertificateMalformedError('the certificate has trailing bytes after its DER encoding');
+    throw new CertificateMalformedError(`the certificate is not DER: ${(cause as Error).message}`, { cause });
   }
 }
