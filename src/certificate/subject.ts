@@ -117,7 +117,8 @@ function sans(cert: ClientCertificate, type: GeneralName['type']): GeneralName[]
   return (profileOf(cert).subjectAltNames ?? []).filter((name) => name.type === type);
 }
 
-function normalizeSan(name: GeneralName): string | null {
+/** The comparison form of a dNSName, URI or rfc822Name (RFC 5280 7.2-7.5); `null` for other types. */
+export function normalizeSan(name: GeneralName): string | null {
   switch (name.type) {
     case 'dns':
       return normalizeDns(name.value);

@@ -2,6 +2,7 @@ import type { AlgorithmPolicy } from '../algorithms.js';
 import type { ClientCertificate } from '../certificate.js';
 import { profileOf } from '../profile.js';
 import { CrlCache } from './crl.js';
+import { crlStatus } from './crl-status.js';
 import { queryOcsp, type OcspSettings } from './ocsp.js';
 import type { RevocationChecker, RevocationStatus } from './types.js';
 
@@ -12,6 +13,7 @@ export interface NetworkCheckerSettings {
   readonly timeout: number;
   readonly maxResponseBytes: number;
   readonly ocspMaxAge: number;
+  readonly ocspMaxResponseAge: number;
   readonly crlRefreshBefore: number;
   readonly tolerance: number;
   readonly algorithms: AlgorithmPolicy;
@@ -27,7 +29,7 @@ const MAX_OCSP_ENTRIES = 10_000;
 export function createNetworkChecker(settings: NetworkCheckerSettings): RevocationChecker {
   const limits = { timeout: settings.timeout, maxBytes: settings.maxResponseBytes };
   const crls = new CrlCache(limits, settings.algorithms, settings.crlRefreshBefore);
-  const ocspSettings: OcspSettings = { limits, algorithms: settings.algorithms, maxAge: settings.ocspMaxAge, tolerance: settings.tolerance };
+  const ocspSettings: OcspSettings = { limits, algorithms: settings.algorithms, maxAge: settings.ocspMaxAge, maxResponseAge: settings.ocspMaxResponseAge, tolerance: settings.tolerance };
   const ocspCache = new Map<string, RevocationStatus & { status: 'good' | 'revoked'; expires: number }>();
 
   async function ocsp(certificate: ClientCertificate, issuer: ClientCertificate, at: number): Promise<RevocationStatus> {
@@ -55,7 +57,7 @@ export function createNetworkChecker(settings: NetworkCheckerSettings): Revocati
     async check(certificate, issuer, at) {
       const reasons: string[] = [];
       for (const method of settings.methods) {
-        const status = method === 'ocsp' ? await ocsp(certificate, issuer, at) : await crls.status(certificate, issuer, at, settings.tolerance);
+        const status = method === 'ocsp' ? await ocsp(certificate, issuer, at) : await crlStatus(crls, certificate, issuer, at, settings.tolerance);
         if (status.status !== 'unknown') return status;
         reasons.push(status.reason);
       }
