@@ -5,6 +5,7 @@ import { BasicOCSPResponse, CertID, OCSPRequest, OCSPResponse, OCSPResponseStatu
 import { publicKeyOf, verifySignature, type AlgorithmPolicy } from '../algorithms.js';
 import { ClientCertificate } from '../certificate.js';
 import { childrenOf, parseTlv } from '../der.js';
+import { assertOcspResponseDer } from '../x509-der.js';
 import { nameKey, decodeName } from '../names.js';
 import { profileOf } from '../profile.js';
 import { fetchBytes, type FetchLimits } from './fetch.js';
@@ -49,6 +50,8 @@ export interface OcspSettings {
   readonly algorithms: AlgorithmPolicy;
   /** Milliseconds a response without `nextUpdate` stays usable after `thisUpdate`. */
   readonly maxAge: number;
+  /** Milliseconds after its `thisUpdate` and its `producedAt` that a response stops being usable, whatever its `nextUpdate`. */
+  readonly maxResponseAge: number;
   readonly tolerance: number;
 }
 
@@ -64,6 +67,8 @@ export async function queryOcsp(url: string, certificate: ClientCertificate, iss
 
 /** Checks a DER OCSPResponse; throws an Error saying why it cannot be used. */
 export function checkOcspResponse(der: Buffer, certificate: ClientCertificate, issuer: ClientCertificate, at: number, settings: OcspSettings, source: string): RevocationStatus {
+  // Strict DER first: @peculiar/asn1-ocsp reads BER, and re-encodes the certificates it embeds.
+  assertOcspResponseDer(der);
   const response = AsnConvert.parse(der, OCSPResponse);
   if (response.responseStatus !== OCSPResponseStatus.successful) throw new Error(`the responder answered status ${OCSPResponseStatus[response.responseStatus]}`);
   if (response.responseBytes?.responseType !== BASIC_RESPONSE) throw new Error('the response is not a basic OCSP response');
@@ -82,9 +87,17 @@ export function checkOcspResponse(der: Buffer, certificate: ClientCertificate, i
     && Buffer.from(entry.certID.serialNumber).equals(wanted.serial));
   if (single === undefined) throw new Error('the response does not cover this certificate');
   const thisUpdate = single.thisUpdate.getTime();
-  const until = single.nextUpdate?.getTime() ?? thisUpdate + settings.maxAge;
-  // RFC 6960 3.2 (5)-(6): thisUpdate recent enough, nextUpdate (when set) not passed.
+  const producedAt = basic.tbsResponseData.producedAt.getTime();
+  // RFC 6960 3.2 (5)-(6): thisUpdate recent enough, nextUpdate (when set) not passed. "Recent
+  // enough" is bounded on its own: a response signed long ago with a far-off nextUpdate (or
+  // replayed by whoever sits on the path to the responder) is not current evidence.
+  // (producedAt later than `at` is normal: `at` is taken before the request is sent.)
   if (thisUpdate > at + settings.tolerance) throw new Error('the OCSP response is from the future');
+  const oldest = Math.min(thisUpdate, producedAt);
+  if (oldest + settings.maxResponseAge + settings.tolerance < at) {
+    throw new Error(`the OCSP response is older than ocspMaxResponseAge (${single.thisUpdate.toISOString()} thisUpdate, ${basic.tbsResponseData.producedAt.toISOString()} producedAt)`);
+  }
+  const until = Math.min(single.nextUpdate?.getTime() ?? thisUpdate + settings.maxAge, oldest + settings.maxResponseAge);
   if (until + settings.tolerance < at) throw new Error('the OCSP response is stale');
   if (single.certStatus.revoked) {
     const reason = single.certStatus.revoked.revocationReason;

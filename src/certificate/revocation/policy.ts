@@ -28,6 +28,14 @@ export interface RevocationOptions {
   maxResponseBytes?: number;
   /** Seconds an OCSP response without `nextUpdate` stays usable (RFC 6960 section 4.2.2.1). @default 3600 */
   ocspMaxAge?: number;
+  /**
+   * Seconds after an OCSP response's `thisUpdate`, and after its `producedAt`, when it stops
+   * being usable even though its `nextUpdate` is later (RFC 6960 section 3.2 item 5: the status
+   * must be "sufficiently recent"): a response signed before a revocation cannot be replayed for
+   * longer than this. The default is the longest validity interval the CA/Browser Forum Baseline
+   * Requirements (section 4.9.10) allow an OCSP response. @default 864000 (10 days)
+   */
+  ocspMaxResponseAge?: number;
   /** Seconds before a cached CRL's `nextUpdate` when it is refetched in the background. @default 300 */
   crlRefreshBefore?: number;
   /**
@@ -137,6 +145,7 @@ function networkSettings(options: RevocationOptions, path: string, shared: { tol
     timeout: positive(options.timeout, 5000, 'timeout', 'milliseconds'),
     maxResponseBytes: positive(options.maxResponseBytes, 10 * 1024 * 1024, 'maxResponseBytes', 'bytes'),
     ocspMaxAge: positive(options.ocspMaxAge, 3600, 'ocspMaxAge', 'seconds') * 1000,
+    ocspMaxResponseAge: positive(options.ocspMaxResponseAge, 864_000, 'ocspMaxResponseAge', 'seconds') * 1000,
     crlRefreshBefore: positive(options.crlRefreshBefore, 300, 'crlRefreshBefore', 'seconds') * 1000,
     tolerance: shared.tolerance,
     algorithms: shared.algorithms,
