@@ -1,14 +1,16 @@
 import { errors } from 'oidc-provider';
 import { FAPI_CLIENT_AUTH_METHODS, type ProfileRules } from './profiles.js';
 import type { PresetChoices } from './configure.js';
+import { checkRedirectUris } from './redirect-uris.js';
 
 type Validator = (ctx: unknown, key: string, value: unknown, metadata: Record<string, unknown>) => void;
 
 /**
  * Refuses, at registration (static clients when the provider loads them, dynamic ones at the
  * registration endpoint), a client the profile does not allow: a non-FAPI authentication method,
- * or access tokens without a sender constraint. The host would otherwise accept such a client and
- * issue it plain bearer tokens.
+ * access tokens without a sender constraint, or a redirect URI outside the profile's schemes. The
+ * host would otherwise accept such a client, issue it plain bearer tokens or send its codes over
+ * plain http.
  */
 export function checkClient(metadata: Record<string, unknown>, rules: ProfileRules, choices: PresetChoices): void {
   const method = metadata.token_endpoint_auth_method;
@@ -25,6 +27,7 @@ export function checkClient(metadata: Record<string, unknown>, rules: ProfileRul
       `${rules.title} requires sender-constrained access tokens; register tls_client_certificate_bound_access_tokens: true${alternative}`,
     );
   }
+  checkRedirectUris(metadata, rules);
 }
 
 /**

@@ -1,12 +1,14 @@
 import { ConfigurationError } from '../errors.js';
+import { applyClientAssertionChecks } from './client-assertion.js';
+import { applyLifetimes } from './lifetimes.js';
 import {
   FAPI_CLIENT_AUTH_METHODS,
   SIGNED_RESPONSE_DEFAULTS,
   SIGNING_ALG_LISTS,
   type ProfileRules,
 } from './profiles.js';
+import { contradicts, section, type Section } from './settings.js';
 
-type Section = Record<string, unknown>;
 type Required = (ctx: unknown, client: unknown) => boolean;
 interface PkceContext { oidc: { route: string } }
 
@@ -16,23 +18,7 @@ export interface PresetChoices {
   readonly dpop: boolean;
 }
 
-function section(value: unknown, path: string): Section {
-  if (value === undefined) return {};
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-    throw new ConfigurationError(`${path} must be an object`);
-  }
-  return value as Section;
-}
-
 const list = (values: readonly string[]) => values.join(', ');
-
-/**
- * A setting the profile fixes was set otherwise: refuse with the setting's path, what the profile
- * needs, and what to change. Overriding it silently would hide a decision the user made.
- */
-function contradicts(rules: ProfileRules, path: string, problem: string, fix: string): never {
-  throw new ConfigurationError(`${path} ${problem}, which ${rules.title} does not allow; ${fix}`);
-}
 
 function applyFapiFeature(features: Section, rules: ProfileRules): Section {
   const fapi = section(features.fapi, 'features.fapi');
@@ -144,17 +130,22 @@ function applyPkce(config: Section, rules: ProfileRules): Section | undefined {
   return { ...pkce, required };
 }
 
-function checkLifetimes(config: Section, rules: ProfileRules): Section | undefined {
-  const ttl = section(config.ttl, 'ttl');
-  const code = ttl.AuthorizationCode;
-  if (rules.maxCodeLifetime !== undefined && typeof code === 'number' && code > rules.maxCodeLifetime) {
-    contradicts(rules, 'ttl.AuthorizationCode', `is ${code} seconds`, `use at most ${rules.maxCodeLifetime}`);
+/**
+ * Redirect URIs. FAPI 1.0 Part 1 5.2.2 item 9: `redirect_uri` in every authorization request; the
+ * host fills it in when a client registered only one unless `allowOmittingSingleRegisteredRedirectUri`
+ * is off (under its 2.0 profile it never does). Both profiles: PAR's unregistered redirect URIs
+ * would bypass the client checks on registered ones (schemes; pre-registration in FAPI 1.0 item 8).
+ */
+function applyRedirectUriRules(config: Section, rules: ProfileRules): Section {
+  const par = section(section(config.features, 'features').pushedAuthorizationRequests, 'features.pushedAuthorizationRequests');
+  if (par.allowUnregisteredRedirectUris === true) {
+    contradicts(rules, 'features.pushedAuthorizationRequests.allowUnregisteredRedirectUris', 'is true', 'remove it: every redirect URI is registered, and checked when the client is');
   }
-  if (!rules.noRefreshTokenRotation) return undefined;
-  if (config.rotateRefreshToken === true) {
-    contradicts(rules, 'rotateRefreshToken', 'is true (refresh token rotation)', 'remove it or set it to false');
+  if (!rules.requireRedirectUri) return {};
+  if (config.allowOmittingSingleRegisteredRedirectUri === true) {
+    contradicts(rules, 'allowOmittingSingleRegisteredRedirectUri', 'is true (redirect_uri optional for clients with one registered URI)', 'remove it or set it to false');
   }
-  return config.rotateRefreshToken === undefined ? { rotateRefreshToken: false } : undefined;
+  return { allowOmittingSingleRegisteredRedirectUri: false };
 }
 
 /**
@@ -171,7 +162,9 @@ export function applyProfile(config: Section, rules: ProfileRules, choices: Pres
   const pkce = applyPkce(config, rules);
   return {
     ...config,
-    ...checkLifetimes(config, rules),
+    ...applyLifetimes(config, rules),
+    ...applyClientAssertionChecks(config, rules),
+    ...applyRedirectUriRules(config, rules),
     ...applyAlgorithms(config, rules),
     ...(pkce ? { pkce } : {}),
     clientAuthMethods: applyClientAuthMethods(config, rules),

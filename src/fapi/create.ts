@@ -1,5 +1,7 @@
 import { ConfigurationError } from '../errors.js';
 import type { Mtls } from '../plugin/create.js';
+import type { ProviderLike } from '../plugin/host.js';
+import { invalidClientOnClientIdMismatch } from './client-id-mismatch.js';
 import { withClientChecks } from './client-metadata.js';
 import { applyProfile, type PresetChoices } from './configure.js';
 import { FAPI_1_0_ADVANCED, FAPI_2_0, FAPI_CLIENT_AUTH_METHODS, type FapiProfileName, type ProfileRules } from './profiles.js';
@@ -59,7 +61,10 @@ function wrap(mtls: Mtls, rules: ProfileRules, choices: PresetChoices, factory: 
   return Object.freeze({
     profile: rules.name,
     validator: mtls.validator,
-    attach: mtls.attach,
+    attach(provider: ProviderLike) {
+      mtls.attach(provider);
+      if (rules.clientIdMismatchIsInvalidClient) provider.use(invalidClientOnClientIdMismatch);
+    },
     configure<C extends object>(config: C): C {
       const preset = applyProfile(config as Section, rules, choices);
       const configured = mtls.configure(preset) as Section;

@@ -50,6 +50,23 @@ export interface ProfileRules {
   readonly maxCodeLifetime: number | undefined;
   /** Refresh token rotation must be off. */
   readonly noRefreshTokenRotation: boolean;
+  /**
+   * Bounds, in seconds, on how far in the future a JWT's `iat` or `nbf` may be: the smallest
+   * `clockTolerance` the profile lets a server use (it must accept that much) and the largest
+   * (it must refuse beyond). `undefined` where the profile sets none.
+   */
+  readonly clockSkew: { readonly min: number; readonly max: number } | undefined;
+  /** `aud` of client assertions must be the issuer identifier as a string. */
+  readonly issuerOnlyAssertionAudience: boolean;
+  /**
+   * Which redirect URIs a client may register: `https` only, or also `http` on a loopback IP
+   * literal for native clients (RFC 8252 section 7.3).
+   */
+  readonly redirectUris: 'https' | 'https or native loopback';
+  /** `redirect_uri` required in every authorization request, even with one registered URI. */
+  readonly requireRedirectUri: boolean;
+  /** A `client_id` that contradicts the client authentication is answered `invalid_client`. */
+  readonly clientIdMismatchIsInvalidClient: boolean;
   /** OpenSSL names of the TLS 1.2 cipher suites the profile permits. */
   readonly tls12Ciphers: readonly string[];
 }
@@ -58,7 +75,9 @@ export interface ProfileRules {
  * FAPI 2.0 Security Profile (Final). Section 5.4: PS256, ES256 or EdDSA with Ed25519. Section 5.2:
  * TLS 1.2 as recommended by BCP 195 (RFC 9325 section 4.2: ECDHE with AES-GCM, RSA or ECDSA).
  * Section 5.3: PAR, PKCE S256, sender-constrained tokens (mTLS or DPoP), codes of at most 60 s,
- * no refresh token rotation, only `response_type=code`.
+ * no refresh token rotation, only `response_type=code`, JWTs accepted up to 10 s and refused beyond
+ * 60 s in the future (5.3.2.1 item 13), `https` redirect URIs or loopback ones for native clients
+ * (5.3.2.2 item 8).
  */
 export const FAPI_2_0: ProfileRules = Object.freeze({
   name: '2.0',
@@ -73,6 +92,12 @@ export const FAPI_2_0: ProfileRules = Object.freeze({
   allowDpop: 'allow DPoP with fapi2SecurityProfile(mtls, { dpop: true })',
   maxCodeLifetime: 60,
   noRefreshTokenRotation: true,
+  clockSkew: Object.freeze({ min: 10, max: 60 }),
+  issuerOnlyAssertionAudience: true,
+  redirectUris: 'https or native loopback',
+  // The host itself requires it under its 2.0 profile.
+  requireRedirectUri: false,
+  clientIdMismatchIsInvalidClient: false,
   tls12Ciphers: Object.freeze([
     'ECDHE-ECDSA-AES128-GCM-SHA256',
     'ECDHE-RSA-AES128-GCM-SHA256',
@@ -84,7 +109,10 @@ export const FAPI_2_0: ProfileRules = Object.freeze({
 /**
  * FAPI 1.0 Advanced (Final), Part 2. Section 8.6: PS256 or ES256. Section 8.5: TLS 1.2 with only
  * the four DHE/ECDHE RSA AES-GCM suites. Section 5.2.2: signed request objects, `code id_token`
- * or `code` with JARM, certificate-bound (mTLS) access tokens; PKCE when PAR is used.
+ * or `code` with JARM, certificate-bound (mTLS) access tokens; PKCE when PAR is used. Part 1
+ * section 5.2.2, which Part 2 imports: `redirect_uri` in every request (item 9), `invalid_client`
+ * for mismatched client identifiers (item 19), `https` redirect URIs only (item 20, and section
+ * 7.5: no private-use schemes or loopback redirects for native apps).
  */
 export const FAPI_1_0_ADVANCED: ProfileRules = Object.freeze({
   name: '1.0 Final',
@@ -99,6 +127,11 @@ export const FAPI_1_0_ADVANCED: ProfileRules = Object.freeze({
   allowDpop: undefined,
   maxCodeLifetime: undefined,
   noRefreshTokenRotation: false,
+  clockSkew: undefined,
+  issuerOnlyAssertionAudience: false,
+  redirectUris: 'https',
+  requireRedirectUri: true,
+  clientIdMismatchIsInvalidClient: true,
   tls12Ciphers: Object.freeze([
     'DHE-RSA-AES128-GCM-SHA256',
     'ECDHE-RSA-AES128-GCM-SHA256',
