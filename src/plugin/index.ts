@@ -1,6 +1,6 @@
 export { createMtls, type Mtls } from './create.js';
 export type { MtlsOptions } from './options.js';
 export type { ProviderConfiguration } from './configure.js';
-export { createMtlsServer } from './server.js';
+export { createMtlsServer, type MtlsServerOptions } from './server.js';
 export { EVENTS } from './events.js';
 export { ANCHOR_PINS } from './hooks.js';
