@@ -4,6 +4,7 @@ import type { TrustAnchors } from './anchors.js';
 import type { ClientCertificate } from './certificate.js';
 import { childrenOf, decodeOid, parseTlv } from './der.js';
 import { checkNameConstraints, malformedName, type NameConstraintSet } from './name-constraints.js';
+import { processPolicies, type PolicySettings } from './policies.js';
 import { EXT, KEY_USAGE, profileOf, type CertificateProfile } from './profile.js';
 
 /** Purposes a leaf may be validated for. */
@@ -23,6 +24,12 @@ export interface PathContext {
   readonly maxIntermediates: number;
   /** SPKI SHA-256 digests of the anchors this validation may end at; all when undefined. */
   readonly allowedAnchors?: ReadonlySet<string>;
+  /** Certificate policy inputs (RFC 5280 section 6.1.1 c, e, f, g). */
+  readonly policies: PolicySettings;
+  /** Refuse a CA whose basicConstraints is not marked critical (RFC 5280 4.2.1.9, stricter than 6.1.4 k). */
+  readonly requireCriticalBasicConstraints: boolean;
+  /** Check the anchor's own validity period (stricter than RFC 5280 6.1.1 d, where an anchor is a name and a key). */
+  readonly checkAnchorValidity: boolean;
 }
 
 export interface Failure {
@@ -30,10 +37,14 @@ export interface Failure {
   readonly message: string;
 }
 
-/** A validated path: `chain` is leaf first, then intermediates; the anchor comes separately. */
+/**
+ * A validated path: `chain` is leaf first, then intermediates; the anchor comes separately.
+ * `policies` is the user-constrained policy set (see {@link processPolicies}).
+ */
 export interface ValidPath {
   readonly chain: readonly ClientCertificate[];
   readonly anchor: ClientCertificate;
+  readonly policies: readonly string[];
 }
 
 const OID_CLIENT_AUTH = '1.3.6.1.5.5.7.3.2';
@@ -44,12 +55,13 @@ const MAX_SIGNATURE_CHECKS = 64;
 
 /**
  * Extensions this validator processes; a critical extension outside this set rejects the
- * certificate (RFC 5280 section 4.2). Certificate policies are accepted because validation runs
- * with any-policy and no explicit-policy requirement (section 6.1.1 c, e, f).
+ * certificate (RFC 5280 section 4.2). The four policy extensions are processed by section 6.1's
+ * policy algorithm ({@link processPolicies}).
  */
 const RECOGNIZED = new Set<string>([
   EXT.basicConstraints, EXT.keyUsage, EXT.extKeyUsage, EXT.subjectAltName, EXT.nameConstraints,
-  EXT.certificatePolicies, EXT.subjectKeyIdentifier, EXT.authorityKeyIdentifier,
+  EXT.certificatePolicies, EXT.policyMappings, EXT.policyConstraints, EXT.inhibitAnyPolicy,
+  EXT.subjectKeyIdentifier, EXT.authorityKeyIdentifier,
   EXT.crlDistributionPoints, EXT.authorityInfoAccess, EXT.issuerAltName, EXT.freshestCrl,
 ]);
 // RFC 5280 4.2.1.1, 4.2.1.2, 4.2.2.1: conforming CAs mark these non-critical.
@@ -64,9 +76,9 @@ export function buildPath(leaf: ClientCertificate, context: PathContext): ValidP
   const state: BuildState = { signatureChecks: 0, failures: [] };
   // The leaf is itself an anchor: the only way a self-issued certificate is ever accepted.
   if (context.anchors.has(leaf)) {
-    const failure = validatePath([leaf], context);
-    if (failure === undefined) return { chain: [leaf], anchor: leaf };
-    state.failures.push({ ...failure, complete: true });
+    const outcome = validatePath([leaf], context);
+    if ('policies' in outcome) return { chain: [leaf], anchor: leaf, policies: outcome.policies };
+    state.failures.push({ ...outcome, complete: true });
   }
   const found = extend([leaf], context, state);
   if (found) return found;
@@ -104,9 +116,9 @@ function extend(path: ClientCertificate[], context: PathContext, state: BuildSta
         state.failures.push({ code: 'ERR_MTLS_ANCHOR_NOT_ALLOWED', message: `the chain ends at ${JSON.stringify(issuer.subjectDn)}, an anchor this client may not use`, complete: true });
         continue;
       }
-      const failure = validatePath([issuer, ...[...path].reverse()], context);
-      if (failure === undefined) return { chain: [...path], anchor: issuer };
-      state.failures.push({ ...failure, complete: true });
+      const outcome = validatePath([issuer, ...[...path].reverse()], context);
+      if ('policies' in outcome) return { chain: [...path], anchor: issuer, policies: outcome.policies };
+      state.failures.push({ ...outcome, complete: true });
       continue;
     }
     if (path.length > context.maxIntermediates + countSelfIssued(path)) {
@@ -173,9 +185,10 @@ function checkSignature(child: ClientCertificate, issuer: ClientCertificate, alg
 
 /**
  * RFC 5280 section 6.1 over `path` (anchor first, leaf last; one element when the leaf is the
- * anchor). Signatures were checked while building; everything else is checked here.
+ * anchor). Signatures were checked while building; everything else is checked here. A valid path
+ * yields its user-constrained policy set.
  */
-export function validatePath(path: readonly ClientCertificate[], context: PathContext): Failure | undefined {
+export function validatePath(path: readonly ClientCertificate[], context: PathContext): Failure | { readonly policies: readonly string[] } {
   const last = path.length - 1;
   const constraints: NameConstraintSet[] = [];
   let maxPathLength = Number.POSITIVE_INFINITY;
@@ -185,14 +198,20 @@ export function validatePath(path: readonly ClientCertificate[], context: PathCo
     const isAnchor = i === 0;
     const isLeaf = i === last;
     const subject = JSON.stringify(certificate.subjectDn);
-    const failure = checkCommon(profile, subject, context);
+    // 6.1.1 d: an anchor is trusted for its name and key; its validity is checked only on request.
+    // A leaf that is itself an anchor is the certificate being authenticated: always checked.
+    const failure = checkCommon(profile, subject, context, !isAnchor || isLeaf || context.checkAnchorValidity);
     if (failure) return failure;
     // 6.1.3 b-c: the anchor's constraints bind what it issues, not its own names.
     if (!isAnchor && (!profile.selfIssued || isLeaf)) {
       const problem = checkNameConstraints(profile, constraints);
       if (problem) return { code: 'ERR_MTLS_NAME_CONSTRAINTS', message: `${subject}: ${problem}` };
     }
-    if (isLeaf) return checkLeaf(profile, subject, context);
+    if (isLeaf) {
+      const problem = checkLeaf(profile, subject, context);
+      if (problem) return problem;
+      break;
+    }
     // 6.1.4 k: every issuer must be a CA.
     if (profile.version !== 3 && !isAnchor) {
       return { code: 'ERR_MTLS_CHAIN_NOT_CA', message: `${subject} is a version ${profile.version} certificate and cannot issue certificates` };
@@ -200,8 +219,9 @@ export function validatePath(path: readonly ClientCertificate[], context: PathCo
     if (profile.version === 3 && profile.basicConstraints?.ca !== true) {
       return { code: 'ERR_MTLS_CHAIN_NOT_CA', message: `${subject} is not a CA (basicConstraints cA is not set)` };
     }
-    // RFC 5280 4.2.1.9: conforming CAs mark basicConstraints critical.
-    if (profile.extensions.get(EXT.basicConstraints)?.critical === false) {
+    // 6.1.4 k reads presence and cA only; 4.2.1.9's "MUST mark critical" binds the CA, and is
+    // enforced only when asked for.
+    if (context.requireCriticalBasicConstraints && profile.extensions.get(EXT.basicConstraints)?.critical === false) {
       return { code: 'ERR_MTLS_CHAIN_NOT_CA', message: `${subject} has a non-critical basicConstraints extension` };
     }
     // 6.1.4 n: a CA key usage must allow certificate signing.
@@ -222,17 +242,22 @@ export function validatePath(path: readonly ClientCertificate[], context: PathCo
     // 6.1.4 g.
     if (profile.nameConstraints) constraints.push(profile.nameConstraints);
   }
-  return undefined;
+  // The policy algorithm runs over certificates 1 to n; a leaf that is itself an anchor is a path
+  // of one, so that its own policies still answer a policy requirement.
+  const certificates = (path.length === 1 ? path : path.slice(1)).map(profileOf);
+  const policies = processPolicies(certificates, context.policies);
+  if (!policies.ok) return { code: 'ERR_MTLS_POLICY', message: policies.message };
+  return { policies: policies.policies };
 }
 
-function checkCommon(profile: CertificateProfile, subject: string, context: PathContext): Failure | undefined {
+function checkCommon(profile: CertificateProfile, subject: string, context: PathContext, checkValidity: boolean): Failure | undefined {
   // 6.1.3 a.2, with the configured tolerance for clock skew. Certificate times have a one-second
   // granularity (4.1.2.5) and notAfter is inclusive, so the whole second is still valid.
   const now = Math.floor(context.time / 1000) * 1000;
-  if (now + context.tolerance < profile.notBefore) {
+  if (checkValidity && now + context.tolerance < profile.notBefore) {
     return { code: 'ERR_MTLS_CERT_NOT_YET_VALID', message: `${subject} is not valid before ${new Date(profile.notBefore).toISOString()}` };
   }
-  if (now - context.tolerance > profile.notAfter) {
+  if (checkValidity && now - context.tolerance > profile.notAfter) {
     return { code: 'ERR_MTLS_CERT_EXPIRED', message: `${subject} expired at ${new Date(profile.notAfter).toISOString()}` };
   }
   for (const [oid, extension] of profile.extensions) {
@@ -293,15 +318,11 @@ function checkLeaf(profile: CertificateProfile, subject: string, context: PathCo
   if (profile.basicConstraints?.ca === true) {
     return { code: 'ERR_MTLS_KEY_USAGE', message: `${subject} is a CA certificate (basicConstraints cA), not a client certificate` };
   }
-  // TLS client authentication signs the handshake (RFC 8446 4.4.3); static (EC)DH keys agree instead.
-  if (profile.keyUsage !== undefined && !(profile.keyUsage & (KEY_USAGE.digitalSignature | KEY_USAGE.keyAgreement))) {
-    return { code: 'ERR_MTLS_KEY_USAGE', message: `${subject} keyUsage allows neither digitalSignature nor keyAgreement` };
-  }
+  // A TLS client proves possession of its key by signing the handshake (RFC 8446 4.4.3; RFC 8422
+  // defines only ECDSA_sign client authentication, the fixed-(EC)DH methods are gone), so whatever
+  // the key type, a keyUsage without digitalSignature is a key that may not authenticate a client.
   if (profile.keyUsage !== undefined && !(profile.keyUsage & KEY_USAGE.digitalSignature)) {
-    const key = publicKeyOf(profile.spki);
-    if (key instanceof Error || key.asymmetricKeyType !== 'ec') {
-      return { code: 'ERR_MTLS_KEY_USAGE', message: `${subject} keyUsage lacks digitalSignature, which its key type needs` };
-    }
+    return { code: 'ERR_MTLS_KEY_USAGE', message: `${subject} keyUsage lacks digitalSignature, which TLS client authentication needs` };
   }
   // RFC 5280 4.2.1.12, RFC 5246/8446: a client certificate with an EKU must allow clientAuth.
   if (profile.extendedKeyUsage && !allowsClientAuth(profile.extendedKeyUsage)) {

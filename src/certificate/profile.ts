@@ -6,6 +6,14 @@ import type { ClientCertificate } from './certificate.js';
 import { childrenOf, decodeOid, DerError, parseTlv, readTlv, type Tlv } from './der.js';
 import { decodeGeneralName, decodeGeneralNames, type GeneralName } from './general-names.js';
 import { decodeName, nameKey, type DistinguishedName } from './names.js';
+import {
+  decodeCertificatePolicies,
+  decodeInhibitAnyPolicy,
+  decodePolicyConstraints,
+  decodePolicyMappings,
+  type PolicyConstraints,
+  type PolicyMapping,
+} from './policy-extensions.js';
 
 /** Extension OIDs (RFC 5280 section 4.2). */
 export const EXT = {
@@ -79,6 +87,12 @@ export interface CertificateProfile {
   readonly authorityKeyId?: Buffer;
   readonly subjectAltNames?: readonly GeneralName[];
   readonly nameConstraints?: { readonly permitted?: readonly GeneralSubtree[]; readonly excluded?: readonly GeneralSubtree[] };
+  /** Policy identifiers of `certificatePolicies` (RFC 5280 4.2.1.4). */
+  readonly certificatePolicies?: readonly string[];
+  readonly policyMappings?: readonly PolicyMapping[];
+  readonly policyConstraints?: PolicyConstraints;
+  /** SkipCerts of `inhibitAnyPolicy` (RFC 5280 4.2.1.14). */
+  readonly inhibitAnyPolicy?: number;
   /** http(s) URLs of the CRL distribution points (RFC 5280 4.2.1.13). */
   readonly crlUrls: readonly string[];
   /** http(s) URLs of the OCSP responders (RFC 5280 4.2.2.1). */
@@ -196,7 +210,8 @@ export function decodeTime(element: Tlv): number {
 }
 
 type DecodedExtensions = Partial<Pick<CertificateProfile, 'basicConstraints' | 'keyUsage' | 'extendedKeyUsage' | 'subjectKeyId'
-  | 'authorityKeyId' | 'subjectAltNames' | 'nameConstraints' | 'crlUrls' | 'ocspUrls'>>;
+  | 'authorityKeyId' | 'subjectAltNames' | 'nameConstraints' | 'crlUrls' | 'ocspUrls' | 'certificatePolicies' | 'policyMappings'
+  | 'policyConstraints' | 'inhibitAnyPolicy'>>;
 
 function decodeExtensions(extensions: Map<string, { critical: boolean; value: Buffer }>): DecodedExtensions {
   const out: { -readonly [K in keyof DecodedExtensions]: DecodedExtensions[K] } = {};
@@ -245,6 +260,14 @@ function decodeExtensions(extensions: Map<string, { critical: boolean; value: Bu
   }
   value = get(EXT.nameConstraints);
   if (value) out.nameConstraints = decodeNameConstraints(value);
+  value = get(EXT.certificatePolicies);
+  if (value) out.certificatePolicies = decodeCertificatePolicies(value);
+  value = get(EXT.policyMappings);
+  if (value) out.policyMappings = decodePolicyMappings(value);
+  value = get(EXT.policyConstraints);
+  if (value) out.policyConstraints = decodePolicyConstraints(value);
+  value = get(EXT.inhibitAnyPolicy);
+  if (value) out.inhibitAnyPolicy = decodeInhibitAnyPolicy(value);
   value = get(EXT.crlDistributionPoints);
   if (value) {
     const points = AsnConvert.parse(value, CRLDistributionPoints);

@@ -25,6 +25,13 @@ export interface CertificateValidatorOptions extends Omit<VerifyChainOptions, 't
 export interface ValidatorVerifyOptions {
   /** Restrict the path to these anchors (SPKI SHA-256, base64url): per-client pinning. */
   allowedAnchors?: readonly string[];
+  /**
+   * Also look for valid paths to other anchors (a cross-signed CA reaches more than one) and
+   * return them as the verdict's `alternatives`, so that a caller who learns later which anchors
+   * apply (per-client pins) can choose without validating again.
+   * @default false
+   */
+  alternatives?: boolean;
 }
 
 /** A validator with fixed settings, reloadable anchors, and a verdict cache. */
@@ -52,9 +59,9 @@ export function createCertificateValidator(options: CertificateValidatorOptions)
   const cache = max > 0 ? new ExpiringLru<ChainVerdict>(max) : undefined;
   const inflight = new Map<string, Promise<ChainVerdict>>();
 
-  async function compute(key: string, leaf: ClientCertificate, intermediates: readonly ClientCertificate[], pins: ReadonlySet<string> | undefined): Promise<ChainVerdict> {
+  async function compute(key: string, leaf: ClientCertificate, intermediates: readonly ClientCertificate[], pins: ReadonlySet<string> | undefined, alternatives: boolean): Promise<ChainVerdict> {
     const now = Date.now();
-    const { verdict, expiresAt } = await runVerification(leaf, [...intermediates, ...extras], anchors, settings, now, pins);
+    const { verdict, expiresAt } = await runVerification(leaf, [...intermediates, ...extras], anchors, settings, now, pins, alternatives);
     cache?.set(key, verdict, Math.min(expiresAt, now + ttl), now);
     return verdict;
   }
@@ -65,12 +72,14 @@ export function createCertificateValidator(options: CertificateValidatorOptions)
     },
     verify(leaf, intermediates, verifyOptions) {
       const pins = resolvePins(verifyOptions?.allowedAnchors, 'allowedAnchors');
-      const key = `${leaf.thumbprint}|${intermediates.map((c) => c.thumbprint).join(',')}|${anchors.fingerprint}|${pins ? [...pins].sort().join(',') : '*'}`;
+      const alternatives = verifyOptions?.alternatives ?? false;
+      if (typeof alternatives !== 'boolean') throw new ConfigurationError('alternatives must be a boolean');
+      const key = `${leaf.thumbprint}|${intermediates.map((c) => c.thumbprint).join(',')}|${anchors.fingerprint}|${pins ? [...pins].sort().join(',') : '*'}|${alternatives}`;
       const hit = cache?.get(key, Date.now());
       if (hit !== undefined) return Promise.resolve(hit);
       let pending = inflight.get(key);
       if (pending === undefined) {
-        pending = compute(key, leaf, intermediates, pins).finally(() => inflight.delete(key));
+        pending = compute(key, leaf, intermediates, pins, alternatives).finally(() => inflight.delete(key));
         inflight.set(key, pending);
       }
       return pending;

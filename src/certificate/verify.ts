@@ -2,7 +2,8 @@ import { ConfigurationError, type CertificateRejectionCode } from '../errors.js'
 import { DEFAULT_ALGORITHM_POLICY, type AlgorithmPolicy } from './algorithms.js';
 import { TrustAnchors } from './anchors.js';
 import { ClientCertificate, type CertificateInput } from './certificate.js';
-import { buildPath, type Purpose, type ValidPath } from './path.js';
+import { buildPath, type Failure, type PathContext, type Purpose, type ValidPath } from './path.js';
+import { resolvePolicySettings, type PolicyOptions, type PolicySettings } from './policies.js';
 import { profileOf } from './profile.js';
 import { resolveRevocation, type RevocationOptions, type RevocationPolicy } from './revocation/policy.js';
 import type { RevocationChecker } from './revocation/types.js';
@@ -36,6 +37,37 @@ export interface VerifyChainOptions {
    * (per-client pinning by key, not name). @default every anchor
    */
   allowedAnchors?: readonly string[];
+  /**
+   * Certificate policy processing inputs (RFC 5280 section 6.1.1 c, e, f, g); a path that fails
+   * them is refused with `ERR_MTLS_POLICY`.
+   * @default any policy, no explicit policy required, mapping and anyPolicy allowed
+   */
+  policies?: PolicyOptions;
+  /**
+   * Refuse a CA certificate whose basicConstraints is not marked critical. RFC 5280 4.2.1.9 asks
+   * CAs to mark it critical, but path validation (6.1.4 k) reads only its presence and `cA`.
+   * @default false
+   */
+  requireCriticalBasicConstraints?: boolean;
+  /**
+   * Refuse a path whose trust anchor is outside its own validity period. RFC 5280 6.1.1 d trusts
+   * an anchor for its name and key, whatever the dates of the certificate that carries them.
+   * @default false
+   */
+  checkAnchorValidity?: boolean;
+}
+
+/** A valid path: leaf first, without the anchor unless the leaf is itself an anchor. */
+export interface ValidChain {
+  readonly chain: readonly ClientCertificate[];
+  /** The trust anchor the path ends at. */
+  readonly anchor: ClientCertificate;
+  /**
+   * The user-constrained policy set (RFC 5280 6.1.6), in the anchor's policy domain: the policies
+   * the path is valid for, `2.5.29.32.0` (anyPolicy) when it is valid for every policy, empty
+   * when the path asserts no common policy.
+   */
+  readonly policies: readonly string[];
 }
 
 /**
@@ -44,7 +76,14 @@ export interface VerifyChainOptions {
  * `anchor` is the trust anchor the path ends at.
  */
 export type ChainVerdict =
-  | { readonly valid: true; readonly chain: readonly ClientCertificate[]; readonly anchor: ClientCertificate }
+  | (ValidChain & {
+    readonly valid: true;
+    /**
+     * Valid paths from the same leaf to other anchors (cross-signed CAs), when asked for with
+     * the validator's `alternatives`: what per-client anchor pins choose from.
+     */
+    readonly alternatives?: readonly ValidChain[];
+  })
   | { readonly valid: false; readonly code: CertificateRejectionCode; readonly message: string };
 
 /** Path-independent settings, validated once. */
@@ -54,6 +93,9 @@ export interface VerifySettings {
   readonly algorithms: AlgorithmPolicy;
   readonly maxIntermediates: number;
   readonly revocation: RevocationPolicy | undefined;
+  readonly policies: PolicySettings;
+  readonly requireCriticalBasicConstraints: boolean;
+  readonly checkAnchorValidity: boolean;
 }
 
 /** A verdict and the time (epoch ms) after which it must be recomputed. */
@@ -67,7 +109,8 @@ export interface Verification {
  * @throws {ConfigurationError} naming the option, prefixed with `path`.
  */
 export function resolveSettings(
-  options: Pick<VerifyChainOptions, 'clockTolerance' | 'purpose' | 'algorithms' | 'maxIntermediates' | 'revocation'>,
+  options: Pick<VerifyChainOptions, 'clockTolerance' | 'purpose' | 'algorithms' | 'maxIntermediates' | 'revocation' | 'policies'
+    | 'requireCriticalBasicConstraints' | 'checkAnchorValidity'>,
   path = '',
 ): VerifySettings {
   const name = (option: string): string => `${path}${option}`;
@@ -89,7 +132,15 @@ export function resolveSettings(
     throw new ConfigurationError(`${name('maxIntermediates')} must be an integer from 0 to 32`);
   }
   const frozen = Object.freeze(algorithms);
+  const strictness = (option: 'requireCriticalBasicConstraints' | 'checkAnchorValidity'): boolean => {
+    const value = options[option] ?? false;
+    if (typeof value !== 'boolean') throw new ConfigurationError(`${name(option)} must be a boolean`);
+    return value;
+  };
   return Object.freeze({
+    policies: resolvePolicySettings(options.policies, name('policies')),
+    requireCriticalBasicConstraints: strictness('requireCriticalBasicConstraints'),
+    checkAnchorValidity: strictness('checkAnchorValidity'),
     tolerance: tolerance * 1000,
     purpose,
     algorithms: frozen,
@@ -107,9 +158,13 @@ export function resolvePins(pins: readonly string[] | undefined, path: string): 
   return new Set(pins);
 }
 
+/** Most alternative paths (to other anchors) looked for besides the first: cross-signing rarely pairs more. */
+export const MAX_ALTERNATIVES = 4;
+
 /**
  * Runs path building, validation and revocation with settled options; never throws for a bad
- * certificate. Used by {@link verifyCertificateChain} and by the caching validator.
+ * certificate. Used by {@link verifyCertificateChain} and by the caching validator. With
+ * `alternatives`, valid paths to other anchors are looked for too (at most {@link MAX_ALTERNATIVES}).
  */
 export async function runVerification(
   leafInput: CertificateInput,
@@ -118,6 +173,7 @@ export async function runVerification(
   settings: VerifySettings,
   at: number,
   allowedAnchors?: ReadonlySet<string>,
+  alternatives = false,
 ): Promise<Verification> {
   const refuse = (code: CertificateRejectionCode, message: string, expiresAt = at + 60_000): Verification => ({
     verdict: { valid: false, code, message },
@@ -141,29 +197,71 @@ export async function runVerification(
       // skipped on purpose
     }
   }
-  let path: ValidPath | { code: CertificateRejectionCode; message: string };
+  const context: PathContext = {
+    anchors,
+    intermediates,
+    time: at,
+    tolerance: settings.tolerance,
+    purpose: settings.purpose,
+    algorithms: settings.algorithms,
+    maxIntermediates: settings.maxIntermediates,
+    policies: settings.policies,
+    requireCriticalBasicConstraints: settings.requireCriticalBasicConstraints,
+    checkAnchorValidity: settings.checkAnchorValidity,
+    ...(allowedAnchors ? { allowedAnchors } : {}),
+  };
+  let first: Verification | ValidPathVerification;
   try {
-    path = buildPath(leaf, {
-      anchors,
-      intermediates,
-      time: at,
-      tolerance: settings.tolerance,
-      purpose: settings.purpose,
-      algorithms: settings.algorithms,
-      maxIntermediates: settings.maxIntermediates,
-      ...(allowedAnchors ? { allowedAnchors } : {}),
-    });
+    first = await validateAndCheck(leaf, context, settings);
   } catch (cause) {
     return refuse('ERR_MTLS_CERT_MALFORMED', `a certificate in the chain could not be decoded: ${(cause as Error).message}`);
   }
-  if (!('chain' in path)) return refuse(path.code, path.message);
-  let expiresAt = Math.min(...[...path.chain, path.anchor].map((c) => profileOf(c).notAfter + settings.tolerance));
+  if (!('path' in first)) return first;
+  let { expiresAt } = first;
+  const others: ValidChain[] = [];
+  if (alternatives) {
+    // Each round excludes the anchors already reached; signatures are cached per certificate
+    // pair, so a round costs the checks of section 6.1, not new signature verifications.
+    const reached = new Set([first.path.anchor.spkiSha256]);
+    for (let round = 0; round < MAX_ALTERNATIVES; round += 1) {
+      const remaining = new Set(anchors.certificates.map((anchor) => anchor.spkiSha256)
+        .filter((pin) => !reached.has(pin) && (allowedAnchors === undefined || allowedAnchors.has(pin))));
+      if (remaining.size === 0) break;
+      // The first build decoded every certificate these rounds can meet; a throw here only
+      // means no further alternative.
+      const next = await validateAndCheck(leaf, { ...context, allowedAnchors: remaining }, settings).catch(() => undefined);
+      if (next === undefined || !('path' in next)) break;
+      reached.add(next.path.anchor.spkiSha256);
+      others.push(chainOf(next.path));
+      expiresAt = Math.min(expiresAt, next.expiresAt);
+    }
+  }
+  const verdict: ChainVerdict = { valid: true, ...chainOf(first.path), ...(others.length ? { alternatives: others } : {}) };
+  return { verdict, expiresAt };
+}
+
+interface ValidPathVerification {
+  readonly path: ValidPath;
+  readonly expiresAt: number;
+}
+
+function chainOf(path: ValidPath): ValidChain {
+  return { chain: path.chain, anchor: path.anchor, policies: path.policies };
+}
+
+/** One path build, then revocation over it; a refusal, or the path and when its verdict expires. */
+async function validateAndCheck(leaf: ClientCertificate, context: PathContext, settings: VerifySettings): Promise<Verification | ValidPathVerification> {
+  const path: ValidPath | Failure = buildPath(leaf, context);
+  if (!('chain' in path)) return { verdict: { valid: false, code: path.code, message: path.message }, expiresAt: context.time + 60_000 };
+  // An anchor whose validity is not checked does not bound the verdict's life either.
+  const bounding = settings.checkAnchorValidity || path.chain.includes(path.anchor) ? [...path.chain, path.anchor] : path.chain;
+  let expiresAt = Math.min(...bounding.map((c) => profileOf(c).notAfter + settings.tolerance));
   if (settings.revocation) {
-    const revocation = await settings.revocation.check(path, at);
-    if (!revocation.ok) return refuse(revocation.code, revocation.message, Math.min(expiresAt, revocation.until));
+    const revocation = await settings.revocation.check(path, context.time);
+    if (!revocation.ok) return { verdict: { valid: false, code: revocation.code, message: revocation.message }, expiresAt: Math.min(expiresAt, revocation.until) };
     expiresAt = Math.min(expiresAt, revocation.until);
   }
-  return { verdict: { valid: true, chain: path.chain, anchor: path.anchor }, expiresAt };
+  return { path, expiresAt };
 }
 
 /**
