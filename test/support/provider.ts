@@ -43,6 +43,25 @@ export function jwkWithCertificate(cert: TestCertificate): Record<string, unknow
   return { ...jwk, use: 'sig', x5c: [cert.der.toString('base64')] };
 }
 
+/**
+ * The scripted interaction: logs in `user-1` and grants what was asked (the OIDC scopes, and
+ * `api:read` on both test resources), so authorization_code flows run unattended.
+ */
+export function scriptedConsent(provider: Provider): Parameters<Provider['use']>[0] {
+  return async (ctx, next) => {
+    const match = /^\/interaction\/([^/]+)$/.exec(ctx.path);
+    if (!match) return next();
+    const details = await provider.interactionDetails(ctx.req, ctx.res);
+    const grant = new provider.Grant({ accountId: 'user-1', clientId: String(details.params.client_id) });
+    grant.addOIDCScope(String(details.params.scope ?? 'openid'));
+    grant.addResourceScope(RESOURCE_OPAQUE, 'api:read');
+    grant.addResourceScope(RESOURCE_JWT, 'api:read');
+    const grantId = await grant.save();
+    ctx.respond = false;
+    await provider.interactionFinished(ctx.req, ctx.res, { login: { accountId: 'user-1' }, consent: { grantId } });
+  };
+}
+
 export async function startTestProvider(options: TestProviderOptions): Promise<TestProvider> {
   const { pki } = options;
   let handler: (req: IncomingMessage, res: ServerResponse) => void = (_req, res) => res.end();
@@ -89,18 +108,7 @@ export async function startTestProvider(options: TestProviderOptions): Promise<T
   // @types/oidc-provider lists only the host's own event names.
   (provider as unknown as EventEmitter).on(EVENTS.refused, (_ctx: unknown, error: MtlsError) => refusals.push(error));
 
-  provider.use(async (ctx, next) => {
-    const match = /^\/interaction\/([^/]+)$/.exec(ctx.path);
-    if (!match) return next();
-    const details = await provider.interactionDetails(ctx.req, ctx.res);
-    const grant = new provider.Grant({ accountId: 'user-1', clientId: String(details.params.client_id) });
-    grant.addOIDCScope(String(details.params.scope ?? 'openid'));
-    grant.addResourceScope(RESOURCE_OPAQUE, 'api:read');
-    grant.addResourceScope(RESOURCE_JWT, 'api:read');
-    const grantId = await grant.save();
-    ctx.respond = false;
-    await provider.interactionFinished(ctx.req, ctx.res, { login: { accountId: 'user-1' }, consent: { grantId } });
-  });
+  provider.use(scriptedConsent(provider));
 
   handler = provider.callback();
   return {
