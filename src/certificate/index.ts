@@ -2,7 +2,8 @@ export { ClientCertificate, type CertificateInput } from './certificate.js';
 export { decodePemCertificates, encodePemCertificate } from './pem.js';
 export { TrustAnchors, type TrustAnchorSource } from './anchors.js';
 export type { AlgorithmPolicy } from './algorithms.js';
-export { verifyCertificateChain, type ChainVerdict, type Purpose, type VerifyChainOptions } from './verify.js';
+export { verifyCertificateChain, type ChainVerdict, type Purpose, type ValidChain, type VerifyChainOptions } from './verify.js';
+export type { PolicyOptions } from './policies.js';
 export {
   createCertificateValidator,
   type CertificateValidator,
