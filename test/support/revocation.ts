@@ -6,7 +6,10 @@ import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { AsnConvert, OctetString } from '@peculiar/asn1-schema';
-import { AlgorithmIdentifier, AuthorityInfoAccessSyntax, AccessDescription, CRLDistributionPoints, DistributionPoint, DistributionPointName, GeneralName, Certificate } from '@peculiar/asn1-x509';
+import {
+  AlgorithmIdentifier, AuthorityInfoAccessSyntax, AccessDescription, CRLDistributionPoints, CertificateIssuer, DistributionPoint, DistributionPointName,
+  GeneralName, Certificate, IssuingDistributionPoint, Name as AsnName, Reason, ReasonFlags, RelativeDistinguishedName, type ReasonType,
+} from '@peculiar/asn1-x509';
 import {
   BasicOCSPResponse, CertStatus, KeyHash, OCSPRequest, OCSPResponse, OCSPResponseStatus, ResponderID, ResponseBytes,
   ResponseData, RevokedInfo, SingleResponse,
@@ -36,6 +39,8 @@ export interface RevocationServer {
   behaviour: ServerBehaviour;
   /** The DER CRL served at `crlUrl`. */
   crl: Buffer | undefined;
+  /** More CRLs, by path (`/crl/shard-1` is served at `${origin}/crl/shard-1`). */
+  crls: Record<string, Buffer>;
   /** The issuer the OCSP responder answers for, and how. */
   ocsp: { issuer: TestCertificate; answer: OcspAnswer } | undefined;
   /** Requests received, by path. */
@@ -48,6 +53,7 @@ export async function startRevocationServer(): Promise<RevocationServer> {
   const state = {
     behaviour: 'answer' as ServerBehaviour,
     crl: undefined as Buffer | undefined,
+    crls: {} as Record<string, Buffer>,
     ocsp: undefined as RevocationServer['ocsp'],
     hits: {} as Record<string, number>,
   };
@@ -65,9 +71,10 @@ export async function startRevocationServer(): Promise<RevocationServer> {
         res.end(Buffer.from('<html>not what you asked for</html>'));
         return;
       }
-      if (path === '/crl' && state.crl) {
+      const crl = path === '/crl' ? state.crl : state.crls[path];
+      if (crl) {
         res.setHeader('content-type', 'application/pkix-crl');
-        res.end(state.crl);
+        res.end(crl);
         return;
       }
       if (path === '/ocsp' && state.ocsp) {
@@ -103,6 +110,78 @@ export function crlDistributionPoint(url: string): x509.Extension {
   return new x509.Extension('2.5.29.31', false, AsnConvert.serialize(value));
 }
 
+/**
+ * One distribution point (RFC 5280 4.2.1.13) or the distribution point name of a CRL's scope:
+ * `urls` as fullName URIs, or `relativeName` (an RDN such as `CN=shard 1`) as nameRelativeToCRLIssuer.
+ */
+export interface PointSpec {
+  urls?: string[];
+  /** DNs listed in fullName after the URLs. */
+  directoryNames?: string[];
+  relativeName?: string;
+}
+
+function pointName(spec: PointSpec): DistributionPointName | undefined {
+  if (spec.urls || spec.directoryNames) {
+    const fullName = [...(spec.urls ?? []).map((url) => new GeneralName({ uniformResourceIdentifier: url })), ...(spec.directoryNames ?? []).map(directoryName)];
+    return new DistributionPointName({ fullName });
+  }
+  if (spec.relativeName) {
+    const [rdn] = AsnConvert.parse(new x509.Name(spec.relativeName).toArrayBuffer(), AsnName);
+    return new DistributionPointName({ nameRelativeToCRLIssuer: new RelativeDistinguishedName([...rdn!]) });
+  }
+  return undefined;
+}
+
+const reasonFlags = (reasons: ReasonType[]): Reason => new Reason(reasons.reduce((mask, name) => mask | ReasonFlags[name], 0));
+
+/** A directoryName GeneralName: `dn` as @peculiar/x509 encodes it, or a certificate's subject exactly as issued. */
+export function directoryName(dn: string | TestCertificate): GeneralName {
+  if (typeof dn !== 'string') return new GeneralName({ directoryName: AsnConvert.parse(dn.der, Certificate).tbsCertificate.subject });
+  return new GeneralName({ directoryName: AsnConvert.parse(new x509.Name(dn).toArrayBuffer(), AsnName) });
+}
+
+/** A non-critical cRLDistributionPoints extension with every field of DistributionPoint: `reasons`, and `crlIssuer` as a DN. */
+export function crlDistributionPoints(points: (PointSpec & { reasons?: ReasonType[]; crlIssuer?: string })[]): x509.Extension {
+  const value = new CRLDistributionPoints(points.map((point) => {
+    const name = pointName(point);
+    return new DistributionPoint({
+      ...(name ? { distributionPoint: name } : {}),
+      ...(point.reasons ? { reasons: reasonFlags(point.reasons) } : {}),
+      ...(point.crlIssuer ? { cRLIssuer: [directoryName(point.crlIssuer)] } : {}),
+    });
+  }));
+  return new x509.Extension('2.5.29.31', false, AsnConvert.serialize(value));
+}
+
+/** The scope a CRL claims (RFC 5280 5.2.5). */
+export interface ScopeSpec extends PointSpec {
+  onlyContainsUserCerts?: boolean;
+  onlyContainsCACerts?: boolean;
+  onlySomeReasons?: ReasonType[];
+  indirectCRL?: boolean;
+  onlyContainsAttributeCerts?: boolean;
+}
+
+/** An issuingDistributionPoint CRL extension, critical as RFC 5280 5.2.5 requires. */
+export function issuingDistributionPoint(scope: ScopeSpec): x509.Extension {
+  const name = pointName(scope);
+  const value = new IssuingDistributionPoint({
+    onlyContainsUserCerts: scope.onlyContainsUserCerts ?? false,
+    onlyContainsCACerts: scope.onlyContainsCACerts ?? false,
+    indirectCRL: scope.indirectCRL ?? false,
+    onlyContainsAttributeCerts: scope.onlyContainsAttributeCerts ?? false,
+    ...(name ? { distributionPoint: name } : {}),
+    ...(scope.onlySomeReasons ? { onlySomeReasons: reasonFlags(scope.onlySomeReasons) } : {}),
+  });
+  return new x509.Extension('2.5.29.28', true, AsnConvert.serialize(value));
+}
+
+/** A certificateIssuer CRL entry extension (RFC 5280 5.3.3, critical) naming `names`. */
+export function certificateIssuer(names: GeneralName[]): x509.Extension {
+  return new x509.Extension('2.5.29.29', true, AsnConvert.serialize(new CertificateIssuer(names)));
+}
+
 /** A non-critical authorityInfoAccess extension naming the OCSP responder `url` (RFC 5280 4.2.2.1). */
 export function ocspAccess(url: string): x509.Extension {
   const value = new AuthorityInfoAccessSyntax([new AccessDescription({
@@ -112,8 +191,21 @@ export function ocspAccess(url: string): x509.Extension {
   return new x509.Extension('1.3.6.1.5.5.7.1.1', false, AsnConvert.serialize(value));
 }
 
-/** A CRL from `issuer` revoking `revoked` (certificates), valid from thisUpdate to nextUpdate. */
-export async function createCrl(issuer: TestCertificate, options: { revoked?: TestCertificate[]; thisUpdate?: Date; nextUpdate?: Date } = {}): Promise<Buffer> {
+/** One CRL entry: the certificate, its reasonCode, and any more entry extensions (certificateIssuer, ...). */
+export interface EntrySpec {
+  cert: TestCertificate;
+  reason?: x509.X509CrlReason;
+  extensions?: x509.Extension[];
+}
+
+/**
+ * A CRL from `issuer` revoking `revoked` (certificates, as keyCompromise) and `entries`, valid
+ * from thisUpdate to nextUpdate, with a cRLNumber and `extensions` (a scope, a critical unknown
+ * extension, a deltaCRLIndicator...).
+ */
+export async function createCrl(issuer: TestCertificate, options: {
+  revoked?: TestCertificate[]; entries?: EntrySpec[]; extensions?: x509.Extension[]; thisUpdate?: Date; nextUpdate?: Date;
+} = {}): Promise<Buffer> {
   const thisUpdate = options.thisUpdate ?? new Date(Date.now() - 60_000);
   const crl = await x509.X509CrlGenerator.create({
     issuer: issuer.cert.subject,
@@ -121,8 +213,11 @@ export async function createCrl(issuer: TestCertificate, options: { revoked?: Te
     nextUpdate: options.nextUpdate ?? new Date(thisUpdate.getTime() + 3600_000),
     signingKey: issuer.keys.privateKey,
     signingAlgorithm: { name: 'ECDSA', hash: 'SHA-256' } as never,
-    entries: (options.revoked ?? []).map((cert) => ({ serialNumber: cert.cert.serialNumber, revocationDate: new Date(thisUpdate.getTime() - 1000), reason: x509.X509CrlReason.keyCompromise })),
-    extensions: [new x509.Extension('2.5.29.20', false, new Uint8Array([0x02, 0x01, 0x01]))],
+    entries: [...(options.revoked ?? []).map((cert) => ({ cert, reason: x509.X509CrlReason.keyCompromise })), ...(options.entries ?? [])]
+      .map(({ cert, reason, extensions }: EntrySpec) => ({
+        serialNumber: cert.cert.serialNumber, revocationDate: new Date(thisUpdate.getTime() - 1000), ...(reason ? { reason } : {}), ...(extensions ? { extensions } : {}),
+      })),
+    extensions: [new x509.Extension('2.5.29.20', false, new Uint8Array([0x02, 0x01, 0x01])), ...(options.extensions ?? [])],
   });
   return Buffer.from(crl.rawData);
 }
