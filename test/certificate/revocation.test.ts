@@ -2,6 +2,7 @@
 // with the ASN.1 libraries (test/support/revocation.ts), including the failures that matter.
 import 'reflect-metadata';
 import assert from 'node:assert/strict';
+import sinon from 'sinon';
 import { createCertificateValidator, verifyCertificateChain, type ChainVerdict, type RevocationEvent, type RevocationOptions, ClientCertificate } from '../../src/certificate/index.js';
 import { issue, OID, type TestCertificate } from '../support/pki.js';
 import { createCrl, crlDistributionPoint, ocspAccess, startRevocationServer, type RevocationServer } from '../support/revocation.js';
@@ -57,6 +58,72 @@ describe('certificate/revocation (RFC 5280 6.3, RFC 6960)', () => {
       const stranger = await issue({ subject: 'CN=Revocation CA', ca: true });
       server.ocsp = { issuer: ica, answer: { signer: stranger } };
       assert.equal(code(await verify(leaf, { methods: ['ocsp'] })), 'ERR_MTLS_REVOCATION_UNKNOWN');
+    });
+
+    describe('ocspMaxResponseAge: the age of a response is bounded whatever its nextUpdate (3.2 item 5)', () => {
+      let clock: sinon.SinonFakeTimers;
+      let monthRoot: TestCertificate;
+      let monthCa: TestCertificate;
+      let month: TestCertificate;
+      const DAY = 86_400_000;
+      // Whole seconds: certificate and response times have no fractions.
+      const start = Math.floor(Date.now() / 1000) * 1000;
+      // A PKI valid for two months, so only the response ages as the clock moves.
+      before(async () => {
+        const validity = { notBefore: new Date(start - DAY), notAfter: new Date(start + 60 * DAY) };
+        monthRoot = await issue({ subject: 'CN=Month Root', ca: true, ...validity });
+        monthCa = await issue({ subject: 'CN=Month CA', ca: true, issuer: monthRoot, ...validity });
+        month = await issue({ subject: 'CN=month client', issuer: monthCa, ...validity, extensions: [ocspAccess(server.ocspUrl)] });
+      });
+      // Only Date is faked: the sockets to the real responder keep their real timers.
+      beforeEach(() => {
+        clock = sinon.useFakeTimers({ now: start, toFake: ['Date'] });
+        // Signed at the start, then served unchanged, with a nextUpdate a year away.
+        server.ocsp = { issuer: monthCa, answer: { thisUpdate: new Date(start), producedAt: new Date(start), nextUpdate: new Date(start + 365 * DAY) } };
+      });
+      afterEach(() => clock.restore());
+      const verifyMonth = (revocation: RevocationOptions) => verifyCertificateChain(month.pem, {
+        trustAnchors: [monthRoot.pem], intermediates: [monthCa.pem], revocation: { scope: 'leaf', timeout: 500, methods: ['ocsp'], ...revocation },
+      });
+
+      it('accepts a response younger than the bound and refuses it once older (default 10 days): unknown', async () => {
+        clock.tick(9 * DAY);
+        assert.equal(code(await verifyMonth({})), 'valid');
+        clock.tick(DAY + 1000);
+        const verdict = await verifyMonth({});
+        assert.equal(code(verdict), 'ERR_MTLS_REVOCATION_UNKNOWN');
+        assert.match(verdict.valid ? '' : verdict.message, /older than ocspMaxResponseAge/);
+        assert.equal(code(await verifyMonth({ ocspMaxResponseAge: 30 * 86_400 })), 'valid');
+      });
+
+      it('bounds producedAt as well as thisUpdate', async () => {
+        server.ocsp!.answer.thisUpdate = new Date(start + 20 * DAY);
+        clock.tick(20 * DAY + 60_000);
+        assert.equal(code(await verifyMonth({ ocspMaxResponseAge: 3600 })), 'ERR_MTLS_REVOCATION_UNKNOWN');
+        server.ocsp!.answer.producedAt = new Date(start + 20 * DAY);
+        assert.equal(code(await verifyMonth({ ocspMaxResponseAge: 3600 })), 'valid');
+      });
+
+      it('a cached good response expires at the bound, not at nextUpdate', async () => {
+        const validator = createCertificateValidator({ trustAnchors: [monthRoot.pem], intermediates: [monthCa.pem], cache: false, revocation: { methods: ['ocsp'], scope: 'leaf', timeout: 500, ocspMaxResponseAge: 3600 } });
+        const cert = ClientCertificate.from(month.pem);
+        assert.equal(code(await validator.verify(cert, [])), 'valid');
+        const before = server.hits['/ocsp'] ?? 0;
+        clock.tick(30 * 60_000);
+        assert.equal(code(await validator.verify(cert, [])), 'valid');
+        assert.equal((server.hits['/ocsp'] ?? 0) - before, 0, 'answered from the cache');
+        clock.tick(35 * 60_000);
+        assert.equal(code(await validator.verify(cert, [])), 'ERR_MTLS_REVOCATION_UNKNOWN');
+        assert.equal((server.hits['/ocsp'] ?? 0) - before, 1, 'asked the responder again');
+      });
+
+      it('is validated once, with a message naming the option', async () => {
+        for (const bad of [0, -1, Number.NaN, '3600']) {
+          await assert.rejects(verifyMonth({ ocspMaxResponseAge: bad as number }), {
+            name: 'ConfigurationError', message: /revocation\.ocspMaxResponseAge must be a positive number of seconds/,
+          });
+        }
+      });
     });
 
     it('treats a stale response (nextUpdate passed, 3.2 item 6) as unknown', async () => {

@@ -28,6 +28,8 @@ export interface OcspAnswer {
   thisUpdate?: Date;
   /** `null` omits nextUpdate. Default: one hour after thisUpdate. */
   nextUpdate?: Date | null;
+  /** When the responder says it signed. Default: now. */
+  producedAt?: Date;
 }
 
 export interface RevocationServer {
@@ -243,7 +245,7 @@ export function ocspResponse(requestDer: Buffer, issuer: TestCertificate, answer
   });
   const tbs = new ResponseData({
     responderID: new ResponderID({ byKey: new KeyHash(keyHash(signer)) }),
-    producedAt: new Date(),
+    producedAt: answer.producedAt ?? new Date(),
     responses,
   });
   const tbsDer = Buffer.from(AsnConvert.serialize(tbs));
