@@ -94,6 +94,17 @@ describe('fapi2SecurityProfile()', () => {
     refuses(() => mtls.configure({ ttl: { AuthorizationCode: 600 } }), /^ttl.AuthorizationCode is 600 seconds, .*use at most 60$/);
     refuses(() => mtls.configure({ rotateRefreshToken: true }), /^rotateRefreshToken is true/);
     refuses(() => mtls.configure({ features: { dPoP: { enabled: true } } }), /^features.dPoP.enabled is true, .*fapi2SecurityProfile\(mtls, \{ dpop: true \}\)/);
+    refuses(() => mtls.configure({ features: { pushedAuthorizationRequests: { allowUnregisteredRedirectUris: true } } }), /^features.pushedAuthorizationRequests.allowUnregisteredRedirectUris is true, .*remove it/);
+  });
+
+  it('refuses a clockTolerance outside 10 to 60 seconds (5.3.2.1 item 13) and keeps the one it allows', () => {
+    const mtls = fapi2SecurityProfile(plugin());
+    for (const clockTolerance of [61, 120, 9, 0, 15.5, '15']) {
+      refuses(() => mtls.configure({ clockTolerance }), /^clockTolerance is .+, which FAPI 2.0 Security Profile does not allow; use whole seconds from 10 .* to 60 /);
+    }
+    assert.equal((mtls.configure({}) as Record<string, unknown>).clockTolerance, 15, 'the host\'s default, stated');
+    assert.equal((mtls.configure({ clockTolerance: 60 }) as Record<string, unknown>).clockTolerance, 60);
+    assert.equal((mtls.configure({ clockTolerance: 10 }) as Record<string, unknown>).clockTolerance, 10);
   });
 
   it('refuses a plugin that issues no bound tokens, unless DPoP is allowed', () => {
@@ -145,6 +156,8 @@ describe('fapi1Advanced()', () => {
     assert.deepEqual(config.responseTypes, ['code id_token', 'code']);
     assert.deepEqual(config.enabledJWA.requestObjectSigningAlgValues, ['PS256', 'ES256']);
     assert.equal(config.rotateRefreshToken, undefined);
+    assert.equal(config.allowOmittingSingleRegisteredRedirectUri, false, 'redirect_uri in every request (Part 1 5.2.2 item 9)');
+    assert.equal(config.assertJwtClientAuthClaimsAndHeader, undefined, 'the host\'s own checks apply to client assertions');
 
     const provider = new Provider(ISSUER, config);
     const discovery = await fetchDiscovery(provider);
@@ -168,6 +181,8 @@ describe('fapi1Advanced()', () => {
     refuses(() => mtls.configure({ features: { jwtResponseModes: { enabled: false } } }), /^features.jwtResponseModes.enabled is false while responseTypes includes "code"/);
     refuses(() => mtls.configure({ features: { requestObjects: { requireSignedRequestObject: false } } }), /^features.requestObjects.requireSignedRequestObject is false/);
     refuses(() => mtls.configure({ features: { fapi: { profile: '2.0' } } }), /^features.fapi.profile is "2.0"/);
+    refuses(() => mtls.configure({ allowOmittingSingleRegisteredRedirectUri: true }), /^allowOmittingSingleRegisteredRedirectUri is true .*, which FAPI 1.0 Advanced does not allow; remove it or set it to false$/);
+    refuses(() => mtls.configure({ features: { pushedAuthorizationRequests: { enabled: true, allowUnregisteredRedirectUris: true } } }), /^features.pushedAuthorizationRequests.allowUnregisteredRedirectUris is true/);
     const hybridOnly = mtls.configure({ responseTypes: ['code id_token'], features: { jwtResponseModes: { enabled: false } } }) as Record<string, any>;
     assert.deepEqual(hybridOnly.features.jwtResponseModes, { enabled: false }, 'code id_token alone does not need JARM');
   });
