@@ -31,8 +31,8 @@ export interface FapiDeploymentOptions {
   pki: TestPki;
   profile: '2.0' | '1.0 Final';
   clients: ClientMetadata[];
-  /** Merged over the deployment's own settings (top-level keys replace, `features` merge). */
-  config?: Configuration;
+  /** Merged over the deployment's own settings. */
+  config?: Omit<Configuration, 'features'>;
 }
 
 async function listen(server: Server): Promise<number> {
@@ -58,7 +58,6 @@ export async function startFapiDeployment(options: FapiDeploymentOptions): Promi
   const plugin = createMtls({ trustAnchors: [pki.root.pem], mtlsOrigin });
   const mtls = profile === '2.0' ? fapi2SecurityProfile(plugin) : fapi1Advanced(plugin);
   const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ format: 'jwk' });
-  const { features, ...rest } = options.config ?? {};
   const provider = new Provider(issuer, mtls.configure({
     clients: options.clients,
     jwks: { keys: [{ ...rsa, alg: 'PS256', use: 'sig' } as never] },
@@ -66,7 +65,7 @@ export async function startFapiDeployment(options: FapiDeploymentOptions): Promi
     scopes: ['openid', 'offline_access', 'api:read'],
     interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
     cookies: { keys: ['fapi-test-cookie-key-not-secret'] },
-    ...rest,
+    ...options.config,
     features: {
       devInteractions: { enabled: false },
       clientCredentials: { enabled: true },
@@ -79,7 +78,6 @@ export async function startFapiDeployment(options: FapiDeploymentOptions): Promi
         useGrantedResource: () => true,
         getResourceServerInfo: (_ctx, resource) => ({ scope: 'api:read', audience: resource, accessTokenFormat: 'opaque' }),
       },
-      ...features,
     },
   } satisfies Configuration));
   mtls.attach(provider);

@@ -24,7 +24,7 @@ describe('FAPI 1.0 Advanced requirements, against fapi1Advanced() over real TLS'
     withCertA = tlsFetch(pki.root, pki.clientA);
     key = await webcrypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, false, ['sign', 'verify']) as webcrypto.CryptoKeyPair;
     const jwks = { keys: [{ ...await webcrypto.subtle.exportKey('jwk', key.publicKey), alg: 'ES256', use: 'sig' } as never] };
-    const tpp = {
+    const tpp: Omit<ClientMetadata, 'client_id'> = {
       token_endpoint_auth_method: 'tls_client_auth',
       tls_client_auth_subject_dn: SUBJECT_A,
       tls_client_certificate_bound_access_tokens: true,

@@ -28,7 +28,7 @@ describe('FAPI 2.0 Security Profile requirements, against fapi2SecurityProfile()
     withCertA = tlsFetch(pki.root, pki.clientA);
     key = await webcrypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, false, ['sign', 'verify']) as webcrypto.CryptoKeyPair;
     const publicJwk = await webcrypto.subtle.exportKey('jwk', key.publicKey);
-    const bound = { tls_client_certificate_bound_access_tokens: true, response_types: ['code'] };
+    const bound: Omit<ClientMetadata, 'client_id'> = { tls_client_certificate_bound_access_tokens: true, response_types: ['code'] };
     const clients: ClientMetadata[] = [
       { ...bound, client_id: 'tpp-mtls', token_endpoint_auth_method: 'tls_client_auth', tls_client_auth_subject_dn: SUBJECT_A, grant_types: ['authorization_code', 'refresh_token'], redirect_uris: [REDIRECT_URI] },
       {
