@@ -41,23 +41,23 @@ export function decodeName(name: Tlv): DistinguishedName {
  * The canonical comparison key of a name: two names have equal keys exactly when they match
  * under RFC 4517 section 4.2.15 distinguishedNameMatch (same RDN count and order, each RDN equal
  * as a set, each value equal under its attribute's rule after RFC 4518 preparation).
- * Values with a prohibited character get a key that equals nothing.
+ *
+ * The key is JSON of nested arrays, so it is injective: no value, whatever characters it holds,
+ * can produce the key of a name with other types, values or RDN boundaries. A value whose
+ * preparation fails (a prohibited character) gets a key that equals no other, not even its own
+ * next time: such a comparison is Undefined, never TRUE.
  */
 export function nameKey(name: DistinguishedName): string {
-  return name.map((rdn) => rdn.map(attributeKey).sort().join('\u0001')).join('\u0002');
+  return JSON.stringify(name.map((rdn) => rdn.map(attributeKey).sort()));
 }
 
 let undefinedComparisons = 0;
 
 function attributeKey(attribute: NameAttribute): string {
-  const rule = matchingRule(attribute.type);
-  if (attribute.text !== undefined) {
-    const prepared = prepareString(attribute.text, rule);
-    // RFC 4517 4.2.15: a comparison involving a prohibited character is Undefined, never TRUE.
-    if (prepared === undefined) return `${attribute.type}\u0003${(undefinedComparisons += 1)}`;
-    return `${attribute.type}=${prepared}`;
-  }
-  return `${attribute.type}#${attribute.der!.toString('hex')}`;
+  if (attribute.text === undefined) return JSON.stringify([attribute.type, 'der', attribute.der!.toString('hex')]);
+  const prepared = prepareString(attribute.text, matchingRule(attribute.type));
+  if (prepared === undefined) return JSON.stringify([attribute.type, 'undefined', (undefinedComparisons += 1)]);
+  return JSON.stringify([attribute.type, 'text', prepared]);
 }
 
 /**

@@ -31,8 +31,8 @@ export interface TestCertificate {
 }
 
 export interface IssueOptions {
-  /** Subject DN, e.g. `CN=client,O=Bank`. */
-  subject: string;
+  /** Subject DN, e.g. `CN=client,O=Bank`, or a name built exactly (types, string types, RDN order). */
+  subject: string | x509.Name;
   /** Signing CA; omitted for a self-signed certificate. */
   issuer?: TestCertificate;
   ca?: boolean;
@@ -87,7 +87,8 @@ function keyParams(alg: KeyAlgorithm): { generate: RsaHashedKeyGenParams | EcKey
 
 // `options.subject` is an RFC 4514 string, which lists RDNs most specific first, the reverse of
 // their ASN.1 order (RFC 4514 section 2.1); @peculiar/x509 keeps the written order, so reverse it.
-function encodeName(dn: string): x509.Name {
+function encodeName(dn: string | x509.Name): x509.Name {
+  if (typeof dn !== 'string') return dn;
   return new x509.Name(new x509.Name(dn).toJSON().reverse());
 }
 
