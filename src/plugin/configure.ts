@@ -1,14 +1,19 @@
 import { isIP } from 'node:net';
 import { errors } from 'oidc-provider';
+import { isPolicyOid } from '../certificate/policies.js';
 import { parseDistinguishedName } from '../certificate/subject.js';
 import { ConfigurationError } from '../errors.js';
-import { ANCHOR_PINS, certificateAuthorized, certificateSubjectMatches, getCertificate } from './hooks.js';
+import { ANCHOR_PINS, CERTIFICATE_POLICIES, certificateAuthorized, certificateSubjectMatches, getCertificate } from './hooks.js';
 import type { ResolvedOptions } from './options.js';
 
 /** The host's default `clientAuthMethods` (oidc-provider 9), used when the config sets none. */
 const HOST_DEFAULT_AUTH_METHODS = ['client_secret_basic', 'client_secret_jwt', 'client_secret_post', 'private_key_jwt', 'none'];
 const HOOKS = { getCertificate, certificateAuthorized, certificateSubjectMatches } as const;
 const PIN = /^[A-Za-z0-9_-]{43}$/;
+/** Client metadata this package adds to the host's. */
+const OUR_METADATA = [ANCHOR_PINS, CERTIFICATE_POLICIES];
+/** Most policies one client may list: a registration, not a policy database. */
+const MAX_CLIENT_POLICIES = 32;
 
 type Validator = (ctx: unknown, key: string, value: unknown, metadata: Record<string, unknown>) => void;
 
@@ -38,6 +43,12 @@ function invalid(message: string): never {
  * instead of a failed token request later.
  */
 function validateMetadata(key: string, value: unknown, metadata: Record<string, unknown>): void {
+  if (key === CERTIFICATE_POLICIES) {
+    if (value !== undefined && (!Array.isArray(value) || value.length === 0 || value.length > MAX_CLIENT_POLICIES || !value.every(isPolicyOid))) {
+      invalid(`${CERTIFICATE_POLICIES} must be a non-empty array of at most ${MAX_CLIENT_POLICIES} certificate policy OIDs in dotted decimal (e.g. 0.4.0.194112.1.4)`);
+    }
+    return;
+  }
   if (key !== ANCHOR_PINS) return;
   if (value !== undefined && (!Array.isArray(value) || value.length === 0 || !value.every((pin) => typeof pin === 'string' && PIN.test(pin)))) {
     invalid(`${ANCHOR_PINS} must be a non-empty array of base64url SHA-256 hashes of trust anchor SubjectPublicKeyInfo`);
@@ -95,7 +106,7 @@ export function configureProvider<C extends ProviderConfiguration>(
   const userValidator = userExtra.validator;
   const extraClientMetadata = {
     ...userExtra,
-    properties: userProperties.includes(ANCHOR_PINS) ? [...userProperties] : [...userProperties, ANCHOR_PINS],
+    properties: [...userProperties, ...OUR_METADATA.filter((name) => !userProperties.includes(name))],
     validator(ctx: unknown, key: string, value: unknown, metadata: Record<string, unknown>) {
       validateMetadata(key, value, metadata);
       if (userValidator && userProperties.includes(key)) userValidator(ctx, key, value, metadata);

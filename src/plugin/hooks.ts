@@ -7,6 +7,7 @@ import {
   type MtlsError,
   SubjectMismatchError,
 } from '../errors.js';
+import { ANCHOR_PINS, CERTIFICATE_POLICIES, clientPathRefusal } from './client-trust.js';
 import { emitRefusal } from './events.js';
 import { toOAuthError, type OAuthErrorKind } from './oauth-errors.js';
 import { getRequestState } from './request-state.js';
@@ -16,8 +17,7 @@ const TLS_METHODS = new Set(['tls_client_auth', 'self_signed_tls_client_auth']);
 /** Routes that validate an access token the way the host's userinfo does. */
 const RESOURCE_ROUTES = new Set(['userinfo', 'credential']);
 
-/** Client metadata pinning the trust anchors a `tls_client_auth` client may chain to. */
-export const ANCHOR_PINS = 'tls_client_auth_anchor_pins';
+export { ANCHOR_PINS, CERTIFICATE_POLICIES };
 
 /**
  * Which OAuth error a refusal becomes at this point of the request. The host calls
@@ -61,13 +61,9 @@ export function certificateAuthorized(ctx: HostContext): boolean {
     return refuse(ctx, 'invalid_client', new CertificateRejectedError(verdict.code, verdict.message));
   }
   // Extra client metadata keeps its registered name on the host's client (metadata() would copy them all).
-  const pins = ctx.oidc.client?.[ANCHOR_PINS];
-  if (Array.isArray(pins) && pins.length > 0 && !pins.includes(verdict.anchor.spkiSha256)) {
-    return refuse(ctx, 'invalid_client', new CertificateRejectedError(
-      'ERR_MTLS_ANCHOR_NOT_ALLOWED',
-      `the certificate chains to a trust anchor this client is not pinned to (${ANCHOR_PINS})`,
-    ));
-  }
+  const client = ctx.oidc.client;
+  const refusal = clientPathRefusal(verdict, client?.[ANCHOR_PINS], client?.[CERTIFICATE_POLICIES]);
+  if (refusal) return refuse(ctx, 'invalid_client', refusal);
   return true;
 }
 

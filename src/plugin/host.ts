@@ -24,6 +24,8 @@ export interface HostClient {
   readonly clientAuthMethod: string;
   /** `tls_client_auth_anchor_pins`, as registered. */
   readonly tls_client_auth_anchor_pins?: unknown;
+  /** `tls_client_auth_certificate_policies`, as registered. */
+  readonly tls_client_auth_certificate_policies?: unknown;
   readonly asymmetricKeyStore?: Iterable<Record<string, unknown>>;
 }
 

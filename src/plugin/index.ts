@@ -3,4 +3,4 @@ export type { MtlsOptions } from './options.js';
 export type { ProviderConfiguration } from './configure.js';
 export { createMtlsServer, type MtlsServerOptions } from './server.js';
 export { EVENTS } from './events.js';
-export { ANCHOR_PINS } from './hooks.js';
+export { ANCHOR_PINS, CERTIFICATE_POLICIES } from './hooks.js';

@@ -28,7 +28,9 @@ export function createIntakeMiddleware(options: ResolvedOptions, validator: Cert
       const { certificate } = result;
       const verdict = validator === undefined
         ? undefined
-        : await validator.verify(certificate.leaf, certificate.chain).catch((cause: unknown) => {
+        // The client is not known yet (the host reads the body later): paths to every anchor the
+        // certificate reaches are kept, for the client's anchor pins to choose from.
+        : await validator.verify(certificate.leaf, certificate.chain, { alternatives: true }).catch((cause: unknown) => {
           // verify() resolves every bad certificate to a verdict; a rejection is a defect. Fail
           // closed, and keep its details in the debug log rather than in a client's response.
           debug('certificate validation failed unexpectedly: %o', cause);

@@ -68,7 +68,7 @@ describe('configure()', () => {
     assert.equal(typeof config.features.mTLS.getCertificate, 'function');
     assert.deepEqual(config.features.introspection, { enabled: true });
     assert.deepEqual(config.ttl, { AccessToken: 600 });
-    assert.deepEqual(config.extraClientMetadata.properties, ['tenant', 'tls_client_auth_anchor_pins']);
+    assert.deepEqual(config.extraClientMetadata.properties, ['tenant', 'tls_client_auth_anchor_pins', 'tls_client_auth_certificate_policies']);
     assert.deepEqual({ ...user, extraClientMetadata: { properties: user.extraClientMetadata.properties } }, frozen, 'the user\'s object is untouched');
     assert.throws(() => config.extraClientMetadata.validator(undefined, 'tenant', 42, {}), /tenant must be a string/);
   });
