@@ -19,7 +19,8 @@ export interface TrustedProxyOptions {
   addresses?: readonly string[];
   /**
    * SHA-256 of the SubjectPublicKeyInfo of the client certificate the proxy presents on its TLS
-   * connection to us (base64, base64url or hex; compute it with {@link spkiSha256}). The proxy
+   * connection to us, base64url like `tls_client_auth_anchor_pins` (compute it with
+   * {@link spkiSha256}; 64 hex digits or padded base64 are read too). The proxy
    * proves the key in the TLS handshake, so a pin needs no CA. That certificate authenticates the
    * proxy only: it is never taken for the client's certificate.
    * @default undefined (not checked)
@@ -45,9 +46,12 @@ export type ProxyVerdict = { readonly trusted: true } | { readonly trusted: fals
 
 const TRUSTED: ProxyVerdict = Object.freeze({ trusted: true });
 
-/** Computes a pin for {@link TrustedProxyOptions.certificates}: base64 SHA-256 of the SPKI. */
+/**
+ * Computes a pin: the base64url SHA-256 of the certificate's SubjectPublicKeyInfo (the encoding of
+ * `x5t#S256`), for {@link TrustedProxyOptions.certificates} and for `tls_client_auth_anchor_pins`.
+ */
 export function spkiSha256(certificate: CertificateInput): string {
-  return spkiDigest(ClientCertificate.from(certificate)).toString('base64');
+  return ClientCertificate.from(certificate).spkiSha256;
 }
 
 /** The same digest as a trust anchor pin: over the certificate's own SPKI bytes. */
@@ -140,7 +144,7 @@ function peerSpkiDigest(req: IncomingMessage): Buffer | undefined {
 
 function parsePins(pins: readonly string[], path: string): Buffer[] {
   if (!Array.isArray(pins) || pins.length === 0) {
-    throw new ConfigurationError(`${path} must be a non-empty array of SPKI SHA-256 pins (base64 or hex; see spkiSha256())`);
+    throw new ConfigurationError(`${path} must be a non-empty array of SPKI SHA-256 pins (base64url; see spkiSha256())`);
   }
   return pins.map((pin: unknown, index) => {
     const text = typeof pin === 'string' ? pin.trim() : '';
@@ -148,7 +152,7 @@ function parsePins(pins: readonly string[], path: string): Buffer[] {
       ? Buffer.from(text, 'hex')
       : /^[A-Za-z0-9+/_-]{43}=?$/.test(text) ? Buffer.from(text.replace(/=$/, ''), 'base64url') : undefined;
     if (bytes?.length !== 32) {
-      throw new ConfigurationError(`${path}[${index}] must be a SHA-256 SPKI pin: 44 base64 characters or 64 hex digits`);
+      throw new ConfigurationError(`${path}[${index}] must be a SHA-256 SPKI pin: 43 base64url characters (see spkiSha256())`);
     }
     return bytes;
   });
