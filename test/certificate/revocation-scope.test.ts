@@ -178,6 +178,15 @@ describe('certificate/revocation: CRL scope (RFC 5280 6.3.3)', () => {
       assert.equal(outcome(await verify(revoked)), REVOKED);
     });
 
+    it('a point listing every reason, and the unused flag too, covers every reason', async () => {
+      const every = ['unused', 'keyCompromise', 'cACompromise', 'affiliationChanged', 'superseded', 'cessationOfOperation', 'certificateHold', 'privilegeWithdrawn', 'aACompromise'] as const;
+      const { good } = await pair('every', [crlDistributionPoints([{ urls: [url('/crl/every')], reasons: [...every] }])]);
+      server.crls['/crl/every'] = await createCrl(ica, { extensions: [issuingDistributionPoint({ urls: [url('/crl/every')], onlySomeReasons: [...every] })] });
+      assert.equal(outcome(await verify(good)), 'valid');
+      server.crls['/crl/every'] = await createCrl(ica, { extensions: [issuingDistributionPoint({ urls: [url('/crl/every')], onlySomeReasons: every.filter((reason) => reason !== 'aACompromise') })] });
+      assert.equal(outcome(await verify(good)), UNKNOWN);
+    });
+
     it('two points without reasons whose CRLs split the reasons between them together cover every reason', async () => {
       const extensions = [crlDistributionPoints([{ urls: [url('/crl/key-compromise')] }, { urls: [url('/crl/routine')] }])];
       const { good, revoked } = await pair('split-by-crl', extensions);

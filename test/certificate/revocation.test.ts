@@ -198,6 +198,28 @@ describe('certificate/revocation (RFC 5280 6.3, RFC 6960)', () => {
     });
   });
 
+  describe('CRL rollback', () => {
+    it('never replaces a cached CRL with an older one (an earlier thisUpdate served again)', async () => {
+      const cert = await issue({ subject: 'CN=rollback', issuer: ica, extensions: [crlDistributionPoint(`${server.origin}/crl?rollback`)] });
+      const validator = createCertificateValidator({
+        trustAnchors: [root.pem], intermediates: [ica.pem], cache: false,
+        // Every check within an hour of nextUpdate refetches in the background: here, every check.
+        revocation: { methods: ['crl'], scope: 'leaf', timeout: 500, crlRefreshBefore: 3600 },
+      });
+      const leafCert = ClientCertificate.from(cert.pem);
+      const older = await createCrl(ica, { thisUpdate: new Date(Date.now() - 120_000), nextUpdate: new Date(Date.now() + 50 * 60_000) });
+      server.crl = await createCrl(ica, { revoked: [cert], thisUpdate: new Date(Date.now() - 60_000), nextUpdate: new Date(Date.now() + 50 * 60_000) });
+      const before = server.hits['/crl'] ?? 0;
+      assert.equal(code(await validator.verify(leafCert, [])), 'ERR_MTLS_CERT_REVOKED');
+      server.crl = older;
+      assert.equal(code(await validator.verify(leafCert, [])), 'ERR_MTLS_CERT_REVOKED');
+      for (let i = 0; i < 50 && (server.hits['/crl'] ?? 0) - before < 2; i += 1) await new Promise((resolve) => setTimeout(resolve, 20));
+      assert.equal((server.hits['/crl'] ?? 0) - before, 2, 'the older CRL was fetched');
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      assert.equal(code(await validator.verify(leafCert, [])), 'ERR_MTLS_CERT_REVOKED');
+    });
+  });
+
   describe('failing responders', () => {
     it('gives up on a responder that hangs after the timeout: unknown', async () => {
       server.behaviour = 'hang';

@@ -154,7 +154,11 @@ function decodeReason(value: Buffer): string {
   return reason;
 }
 
-/** CRL fetching with a per-URL cache held until `nextUpdate`, refreshed in the background. */
+/**
+ * CRL fetching with a per-URL cache held until `nextUpdate`, refreshed in the background. A CRL
+ * older than the one cached (an earlier `thisUpdate`, served again by whoever sits on the path)
+ * never replaces it.
+ */
 export class CrlCache {
   readonly #entries = new Map<string, VerifiedCrl>();
   readonly #inflight = new Map<string, Promise<VerifiedCrl>>();
@@ -172,8 +176,9 @@ export class CrlCache {
 
   /** The CRL at `url`, verified for `issuer`, from the cache while it is current. */
   async get(url: string, issuer: ClientCertificate, at: number): Promise<VerifiedCrl> {
-    const issuerSpki = profileOf(issuer).spkiSha256;
-    const cacheKey = `${issuerSpki} ${url}`;
+    // The issuer's name is part of the key: it decides which entries of an indirect CRL are its own.
+    const { spkiSha256, subject } = profileOf(issuer);
+    const cacheKey = `${spkiSha256} ${subject.key} ${url}`;
     const cached = this.#entries.get(cacheKey);
     if (cached && cached.nextUpdate > at) {
       if (cached.nextUpdate - at < this.#refreshBefore) this.#fetch(cacheKey, url, issuer).catch(() => undefined);
@@ -188,6 +193,9 @@ export class CrlCache {
       pending = fetchBytes(url, this.#limits)
         .then((der) => {
           const crl = verifyCrl(der, issuer, this.#algorithms);
+          const previous = this.#entries.get(cacheKey);
+          if (previous !== undefined && crl.thisUpdate < previous.thisUpdate) return previous;
+          this.#entries.delete(cacheKey);
           if (this.#entries.size >= this.#maxEntries) this.#entries.delete(this.#entries.keys().next().value!);
           this.#entries.set(cacheKey, crl);
           return crl;

@@ -157,7 +157,8 @@ function decodeReasonFlags(element: Tlv): ReasonMask {
   }
   // DER: the unused trailing bits are zero.
   if (content.length > 1 && content[content.length - 1]! & ((1 << content[0]!) - 1)) throw new DerError('ReasonFlags has non-zero unused bits');
-  return mask & 0x1ff;
+  // `unused` and bits no edition defines name no reason: they neither count towards all-reasons nor get in its way.
+  return mask & ALL_REASONS;
 }
 
 // A BOOLEAN DEFAULT FALSE under an implicit tag: DER encodes it only when TRUE, as 0xff.
