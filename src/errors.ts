@@ -44,6 +44,10 @@ export type MtlsErrorCode =
   | 'ERR_MTLS_TOKEN_UNVERIFIABLE'
   | 'ERR_MTLS_TOKEN_MISSING'
   | 'ERR_MTLS_AUTHORIZATION_MALFORMED'
+  // DPoP proofs at a resource server (RFC 9449 sections 4.3, 7.1 and 9)
+  | 'ERR_MTLS_DPOP_PROOF_INVALID'
+  | 'ERR_MTLS_DPOP_PROOF_REPLAYED'
+  | 'ERR_MTLS_DPOP_NONCE_REQUIRED'
   // storage
   | 'ERR_MTLS_STORE_UNAVAILABLE'
   | 'ERR_MTLS_STORE_CORRUPT'
@@ -194,6 +198,33 @@ export class TokenMissingError extends MtlsError {
 export class AuthorizationMalformedError extends MtlsError {
   constructor(message: string) {
     super('ERR_MTLS_AUTHORIZATION_MALFORMED', message);
+  }
+}
+
+/**
+ * A DPoP proof (RFC 9449 section 4.3) that is missing, malformed, signed wrongly, made for another
+ * request or too old (`ERR_MTLS_DPOP_PROOF_INVALID`), or already used (`ERR_MTLS_DPOP_PROOF_REPLAYED`):
+ * 401 `invalid_dpop_proof` (RFC 9449 section 7.1).
+ */
+export class DpopProofError extends MtlsError {
+  declare readonly code: 'ERR_MTLS_DPOP_PROOF_INVALID' | 'ERR_MTLS_DPOP_PROOF_REPLAYED';
+
+  constructor(message: string, options?: { cause?: unknown; code?: 'ERR_MTLS_DPOP_PROOF_INVALID' | 'ERR_MTLS_DPOP_PROOF_REPLAYED' }) {
+    super(options?.code ?? 'ERR_MTLS_DPOP_PROOF_INVALID', message, options);
+  }
+}
+
+/**
+ * A DPoP proof without the server nonce this resource server requires, or with a stale one
+ * (RFC 9449 section 9): 401 `use_dpop_nonce` with a fresh nonce in the `DPoP-Nonce` header.
+ */
+export class DpopNonceError extends MtlsError {
+  /** The nonce the client must put in its next proof. */
+  readonly nonce: string;
+
+  constructor(nonce: string, message: string) {
+    super('ERR_MTLS_DPOP_NONCE_REQUIRED', message);
+    this.nonce = nonce;
   }
 }
 

@@ -16,14 +16,17 @@ export interface AccessTokenClaims {
   readonly client_id?: string;
   /** Space-separated scopes. */
   readonly scope?: string;
-  /** Confirmation (RFC 7800); `x5t#S256` for certificate-bound tokens (RFC 8705 section 3.1). */
-  readonly cnf?: { readonly 'x5t#S256'?: string; readonly [method: string]: unknown };
+  /**
+   * Confirmation (RFC 7800): `x5t#S256` for certificate-bound tokens (RFC 8705 section 3.1), `jkt`
+   * for DPoP-bound ones (RFC 9449 section 6).
+   */
+  readonly cnf?: { readonly 'x5t#S256'?: string; readonly jkt?: string; readonly [method: string]: unknown };
   readonly [claim: string]: unknown;
 }
 
 /**
  * Checks an introspection response the way jose checks a JWT: `active`, `iss`, `aud`, `exp`, `nbf`,
- * and that the token is a Bearer token. A provider answers `active: false` for revoked, expired
+ * and that the token is a Bearer token or a DPoP token with `cnf.jkt` (RFC 9449 section 6.2). A provider answers `active: false` for revoked, expired
  * and unknown tokens alike (RFC 7662 section 2.2), so they share one message.
  * @throws {TokenInvalidError}
  */
@@ -43,9 +46,15 @@ export function checkIntrospected(response: Record<string, unknown>, options: Re
     throw new TokenInvalidError('the access token is not yet valid');
   }
   if (scope !== undefined && typeof scope !== 'string') throw new TokenInvalidError('the access token lacks a valid scope claim');
-  // A DPoP token (RFC 9449 section 7.2) or any other kind must not be used as a Bearer token.
-  if (tokenType !== undefined && (typeof tokenType !== 'string' || tokenType.toLowerCase() !== 'bearer')) {
-    throw new TokenInvalidError('the access token is not a Bearer token');
+  // Another kind of token must not be used as either; the binding check then decides which scheme
+  // and proof a DPoP token needs (RFC 9449 section 7.2).
+  const kind = typeof tokenType === 'string' ? tokenType.toLowerCase() : tokenType;
+  if (kind !== undefined && kind !== 'bearer' && kind !== 'dpop') {
+    throw new TokenInvalidError('the access token is neither a Bearer nor a DPoP token');
+  }
+  const { cnf } = response;
+  if (kind === 'dpop' && (typeof cnf !== 'object' || cnf === null || !Object.hasOwn(cnf, 'jkt'))) {
+    throw new TokenInvalidError('the access token is a DPoP token without cnf.jkt');
   }
   return response as AccessTokenClaims;
 }

@@ -18,9 +18,9 @@ declare global {
 }
 
 /**
- * Express (or plain `node:http`) middleware: verifies the request's access token and certificate
- * binding, puts the result on `req.mtls` and `res.locals.mtls` and calls `next()`; otherwise answers
- * per RFC 6750 and ends the response. Unexpected errors go to `next(error)`.
+ * Express (or plain `node:http`) middleware: verifies the request's access token and its sender
+ * constraints (certificate, DPoP proof), puts the result on `req.mtls` and `res.locals.mtls` and calls `next()`; otherwise answers
+ * per RFC 6750 / RFC 9449 and ends the response. Unexpected errors go to `next(error)`.
  * @throws {ConfigurationError} for invalid options, at creation.
  */
 export function expressBoundToken(
@@ -32,6 +32,7 @@ export function expressBoundToken(
     check(req).then((outcome) => {
       if (outcome.ok) {
         (req as { mtls?: VerifiedToken }).mtls = outcome.token;
+        for (const [name, value] of Object.entries(outcome.headers)) res.setHeader(name, value);
         const { locals } = res as { locals?: { mtls?: VerifiedToken } };
         if (locals) locals.mtls = outcome.token;
         next();

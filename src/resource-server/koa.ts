@@ -7,7 +7,7 @@ import type { TokenVerifier, VerifiedToken } from './verifier.js';
  * `new Koa<MtlsKoaState>()` or `router.get<MtlsKoaState>(...)`.
  */
 export interface MtlsKoaState {
-  /** The verified token, its claims, scopes and the certificate it is bound to. */
+  /** The verified token, its claims, scopes, and the certificate or DPoP key it is bound to. */
   mtls: VerifiedToken;
 }
 
@@ -21,8 +21,9 @@ export interface KoaContextLike {
 }
 
 /**
- * Koa middleware: verifies the request's access token and certificate binding, puts the result on
- * `ctx.state.mtls` and calls the next middleware; otherwise answers per RFC 6750 and stops.
+ * Koa middleware: verifies the request's access token and its sender constraints (certificate,
+ * DPoP proof), puts the result on
+ * `ctx.state.mtls` and calls the next middleware; otherwise answers per RFC 6750 / RFC 9449 and stops.
  * @throws {ConfigurationError} for invalid options, at creation.
  */
 export function koaBoundToken(
@@ -34,6 +35,7 @@ export function koaBoundToken(
     const outcome = await check(ctx.req);
     if (outcome.ok) {
       (ctx.state as Partial<MtlsKoaState>).mtls = outcome.token;
+      ctx.set({ ...outcome.headers });
       await next();
       return;
     }

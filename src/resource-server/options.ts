@@ -21,8 +21,14 @@ export interface TokenVerifierOptions {
   jwt?: JwtAccessTokenOptions | false;
   /** Opaque tokens, checked at the provider (RFC 7662). Default: none, opaque tokens are refused. */
   introspection?: IntrospectionOptions;
-  /** Certificate binding (RFC 8705 section 3). */
+  /** Certificate binding (RFC 8705 section 3) and sender constraints in general. */
   binding?: BindingOptions;
+  /**
+   * DPoP-bound tokens (RFC 9449): a token whose `cnf` has `jkt` is accepted only with the `DPoP`
+   * authorization scheme and a valid proof. Default: enabled with the defaults of
+   * {@link DpopOptions}. `false` refuses every DPoP-bound token and the `DPoP` scheme.
+   */
+  dpop?: DpopOptions | false;
   /**
    * Scopes every token must carry; otherwise 403 `insufficient_scope` (RFC 6750 section 3.1).
    * Default: none.
@@ -107,13 +113,72 @@ export interface IntrospectionCacheOptions {
   inactiveMaxAge?: number;
 }
 
-/** Certificate binding options (RFC 8705 section 3). */
+/** Sender-constraint options (RFC 8705 section 3, RFC 9449 section 7). */
 export interface BindingOptions {
   /**
-   * Refuse tokens that carry no `cnf.x5t#S256` (`ERR_MTLS_TOKEN_UNBOUND`). Bound tokens are always
-   * checked against the presented certificate, whatever this says. Default: `false`.
+   * Refuse tokens that are not sender-constrained (`ERR_MTLS_TOKEN_UNBOUND`): tokens with neither
+   * `cnf.x5t#S256` nor, while DPoP is enabled, `cnf.jkt`. Bound tokens are always checked against
+   * the presented certificate and DPoP proof, whatever this says. Default: `false`.
    */
   required?: boolean;
+}
+
+/** DPoP proof checks at this resource server (RFC 9449 sections 4.3, 7.1 and 9). */
+export interface DpopOptions {
+  /**
+   * JWS algorithms accepted for proofs, asymmetric only; also sent as `algs` in `DPoP` challenges.
+   * Default: ES256, ES384, ES512, PS256, PS384, PS512, RS256, RS384, RS512, EdDSA, Ed25519.
+   */
+  algorithms?: readonly string[];
+  /**
+   * Seconds a proof is accepted after its `iat` (with `clockTolerance` on either side); a proof
+   * whose `iat` is further in the past or the future is refused. Its `jti` is remembered that long.
+   * Default: 60.
+   */
+  maxAge?: number;
+  /**
+   * The public origin clients address (`https://api.example.com`), against which `htu` is checked,
+   * for a resource server behind a proxy or load balancer. Default: taken from the request (the TLS
+   * socket for the scheme, the `Host` header for the authority).
+   */
+  origin?: string;
+  /**
+   * Where the `jti` of accepted proofs is remembered, so that a proof is used once (RFC 9449
+   * section 11.1). Share one store between processes that serve the same audience, e.g.
+   * `redisReplayStore(client)`. Default: `memoryReplayStore()` of this process.
+   */
+  replayStore?: DpopReplayStore;
+  /**
+   * Require a server-provided nonce in proofs (RFC 9449 section 9): a proof without the current one
+   * is refused with `use_dpop_nonce` and a fresh nonce in `DPoP-Nonce`. `true` uses a random key
+   * per verifier (one process); pass a shared `secret` when several processes serve the audience.
+   * Default: `false`.
+   */
+  nonce?: boolean | DpopNonceOptions;
+}
+
+/** Stateless server nonces: an HMAC of the current period, so processes sharing the key agree. */
+export interface DpopNonceOptions {
+  /** The HMAC key, at least 32 bytes. Default: random, per verifier. */
+  secret?: string | Uint8Array;
+  /**
+   * Seconds one nonce is handed out; a nonce of the period before is still accepted, and a
+   * response to a proof carrying it gets the fresh one in `DPoP-Nonce`. Default: 300.
+   */
+  lifetime?: number;
+}
+
+/**
+ * A set of recently seen proof identifiers, shared by the processes of one resource server.
+ * `remember` must be atomic across them: of two concurrent calls with one key, one resolves `true`.
+ */
+export interface DpopReplayStore {
+  /**
+   * Records `key` until `expiresAt` (epoch milliseconds) unless it is already recorded.
+   * @returns `true` when the key is new, `false` when it was seen before (a replay).
+   * @throws {TokenUnverifiableError} when the store cannot answer (the request gets a 503).
+   */
+  remember(key: string, expiresAt: number): Promise<boolean>;
 }
 
 /** Outbound HTTP to the provider. */

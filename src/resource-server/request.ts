@@ -1,4 +1,5 @@
 import type { IncomingMessage } from 'node:http';
+import type { TLSSocket } from 'node:tls';
 import { debuglog } from 'node:util';
 import { ConfigurationError, type MtlsError } from '../errors.js';
 import { resolveCertificateSource, type CertificateSourceSpec } from '../intake/source-list.js';
@@ -8,8 +9,9 @@ import { isRefusal } from './challenge.js';
 import type { TokenVerifier, VerifiedToken } from './verifier.js';
 
 const debug = debuglog('oidc-provider-mtls');
+const NO_HEADERS: Readonly<Record<string, string>> = Object.freeze({});
 
-/** Options shared by the Koa and Express middleware. */
+/** Options shared by the Koa, Express and Fastify middleware. */
 export interface MiddlewareOptions {
   /**
    * Where the client certificate comes from: `'socket'`, header source options
@@ -26,15 +28,21 @@ export interface MiddlewareOptions {
   onIntakeRefused?: (error: MtlsError, req: IncomingMessage) => void;
   /**
    * Called with the coded error of every refused request (missing, invalid or unbound token,
-   * binding mismatch, insufficient scope, provider unreachable), for logs and metrics; the client
-   * only sees the RFC 6750 answer. Default: logs through `NODE_DEBUG=oidc-provider-mtls`.
+   * binding mismatch, invalid or replayed DPoP proof, insufficient scope, provider unreachable),
+   * for logs and metrics; the client only sees the RFC 6750 / RFC 9449 answer. Default: logs
+   * through `NODE_DEBUG=oidc-provider-mtls`.
    */
   onTokenRefused?: (error: MtlsError, req: IncomingMessage) => void;
 }
 
 /** The verdict on one request: a verified token, or the answer to send. */
 export type RequestOutcome =
-  | { readonly ok: true; readonly token: VerifiedToken }
+  | {
+    readonly ok: true;
+    readonly token: VerifiedToken;
+    /** Headers for the response the application sends: `DPoP-Nonce` when the client needs a fresh nonce. */
+    readonly headers: Readonly<Record<string, string>>;
+  }
   | { readonly ok: false; readonly challenge: BearerChallenge };
 
 /**
@@ -61,12 +69,28 @@ export function createRequestCheck(
     if (intake.kind === 'refused') onIntakeRefused(intake.error, req);
     const certificate = intake.kind === 'certificate' ? intake.certificate.leaf : undefined;
     try {
-      const token = await verifier.verify({ authorization: req.headers.authorization, certificate });
-      return { ok: true, token };
+      const token = await verifier.verify({
+        authorization: req.headers.authorization,
+        certificate,
+        // Every value, so that a repeated DPoP header is refused rather than joined or dropped.
+        dpop: req.headersDistinct['dpop'],
+        method: req.method,
+        url: requestUrl(req),
+      });
+      return { ok: true, token, headers: token.dpopNonce === undefined ? NO_HEADERS : Object.freeze({ 'dpop-nonce': token.dpopNonce }) };
     } catch (error) {
       if (!isRefusal(error)) throw error;
       onTokenRefused(error, req);
       return { ok: false, challenge: verifier.challenge(error) };
     }
   };
+}
+
+/**
+ * The absolute URI the client addressed, as a DPoP proof names it: the scheme of this socket and the
+ * `Host` header. Behind a proxy these are the proxy's view; `dpop.origin` then says the public one.
+ */
+function requestUrl(req: IncomingMessage): string {
+  const scheme = (req.socket as Partial<TLSSocket>).encrypted === true ? 'https' : 'http';
+  return `${scheme}://${req.headers.host ?? ''}${req.url ?? ''}`;
 }

@@ -1,12 +1,15 @@
-import { createPrivateKey, KeyObject } from 'node:crypto';
+import { createPrivateKey, KeyObject, randomBytes } from 'node:crypto';
 import type { JSONWebKeySet } from 'jose';
 import { ConfigurationError } from '../errors.js';
 import type {
+  DpopOptions,
+  DpopReplayStore,
   IntrospectionClientAuth,
   IntrospectionOptions,
   JwtAccessTokenOptions,
   TokenVerifierOptions,
 } from './options.js';
+import { memoryReplayStore } from './replay.js';
 
 export const ASYMMETRIC_ALGORITHMS: readonly string[] = Object.freeze([
   'RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA', 'Ed25519',
@@ -39,12 +42,23 @@ export interface ResolvedIntrospection {
   readonly cache: { readonly max: number; readonly maxAge: number; readonly inactiveMaxAge: number } | undefined;
 }
 
+export interface ResolvedDpop {
+  readonly algorithms: readonly string[];
+  /** Seconds. */
+  readonly maxAge: number;
+  /** `scheme://host[:port]` of the configured public origin. */
+  readonly origin: string | undefined;
+  readonly replayStore: DpopReplayStore;
+  readonly nonce: { readonly secret: Uint8Array; readonly lifetime: number } | undefined;
+}
+
 export interface ResolvedOptions {
   readonly issuer: string;
   readonly audience: readonly string[];
   readonly jwt: ResolvedJwt | undefined;
   readonly introspection: ResolvedIntrospection | undefined;
   readonly bindingRequired: boolean;
+  readonly dpop: ResolvedDpop | undefined;
   readonly scopes: readonly string[];
   readonly clockTolerance: number;
   readonly realm: string | undefined;
@@ -90,6 +104,7 @@ export function resolveOptions(options: TokenVerifierOptions): ResolvedOptions {
     jwt,
     introspection,
     bindingRequired: flag(binding.required, false, 'binding.required'),
+    dpop: options.dpop === false ? undefined : resolveDpop(options.dpop ?? {}),
     scopes: Object.freeze([...scopes]),
     clockTolerance,
     realm: options.realm,
@@ -121,6 +136,46 @@ function resolveJwt(jwt: JwtAccessTokenOptions): ResolvedJwt {
     cacheMaxAge: nonNegative(jwt.cacheMaxAge, 600_000, 'jwt.cacheMaxAge', 'milliseconds'),
     cooldown: nonNegative(jwt.cooldown, 30_000, 'jwt.cooldown', 'milliseconds'),
   });
+}
+
+function resolveDpop(dpop: DpopOptions): ResolvedDpop {
+  if (typeof dpop !== 'object' || dpop === null) fail('dpop must be an object or false');
+  const algorithms = dpop.algorithms ?? ASYMMETRIC_ALGORITHMS;
+  // RFC 9449 section 4.3 check 5: asymmetric algorithms only, never none or a MAC.
+  if (!Array.isArray(algorithms) || algorithms.length === 0 || !algorithms.every((alg) => ASYMMETRIC_ALGORITHMS.includes(alg))) {
+    fail(`dpop.algorithms must be a non-empty array of ${ASYMMETRIC_ALGORITHMS.join(', ')}`);
+  }
+  let origin: string | undefined;
+  if (dpop.origin !== undefined) {
+    const url = httpUrl(dpop.origin, 'dpop.origin');
+    if (url.pathname !== '/' || url.search !== '' || url.hash !== '' || url.username !== '' || url.password !== '') {
+      fail('dpop.origin must be an origin (scheme, host and port only)');
+    }
+    origin = url.origin;
+  }
+  const store = dpop.replayStore;
+  if (store !== undefined && (typeof store !== 'object' || store === null || typeof store.remember !== 'function')) {
+    fail('dpop.replayStore must be an object with a remember(key, expiresAt) method');
+  }
+  return Object.freeze({
+    algorithms: Object.freeze([...algorithms]),
+    maxAge: positive(dpop.maxAge, 60, 'dpop.maxAge', false, 'seconds'),
+    origin,
+    replayStore: store ?? memoryReplayStore(),
+    nonce: resolveNonce(dpop.nonce),
+  });
+}
+
+function resolveNonce(nonce: DpopOptions['nonce']): ResolvedDpop['nonce'] {
+  if (nonce === undefined || nonce === false) return undefined;
+  if (nonce !== true && (typeof nonce !== 'object' || nonce === null)) fail('dpop.nonce must be a boolean or an object');
+  const options = nonce === true ? {} : nonce;
+  let secret: Uint8Array = randomBytes(32);
+  if (options.secret !== undefined) {
+    secret = typeof options.secret === 'string' ? new TextEncoder().encode(options.secret) : options.secret;
+    if (!(secret instanceof Uint8Array) || secret.byteLength < 32) fail('dpop.nonce.secret must be a string or Uint8Array of at least 32 bytes');
+  }
+  return Object.freeze({ secret, lifetime: positive(options.lifetime, 300, 'dpop.nonce.lifetime', true, 'seconds') });
 }
 
 function resolveSecret(secret: string | Uint8Array): Uint8Array {
@@ -227,10 +282,10 @@ function nonNegative(value: number | undefined, fallback: number, path: string, 
   return value;
 }
 
-function positive(value: number | undefined, fallback: number, path: string, integer = false): number {
+function positive(value: number | undefined, fallback: number, path: string, integer = false, unit = 'milliseconds'): number {
   if (value === undefined) return fallback;
   if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0 || (integer && !Number.isInteger(value))) {
-    fail(integer ? `${path} must be a positive integer` : `${path} must be a positive number of milliseconds`);
+    fail(integer ? `${path} must be a positive integer${unit === 'milliseconds' ? '' : ` of ${unit}`}` : `${path} must be a positive number of ${unit}`);
   }
   return value;
 }

@@ -5,7 +5,7 @@ import { createServer, type IncomingMessage, type RequestListener, type Server, 
 import { request as httpsRequest } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { exportJWK, generateKeyPair, SignJWT, type JWK, type JWTPayload } from 'jose';
-import type { KeyObject } from 'node:crypto';
+import { createHash, type KeyObject } from 'node:crypto';
 import assert from 'node:assert/strict';
 import { MtlsError } from '../../src/errors.js';
 import type { TokenVerifier } from '../../src/resource-server/index.js';
@@ -131,4 +131,57 @@ export async function refusal(verifier: TokenVerifier, input: Parameters<TokenVe
   const error = await verifier.verify(input).then(() => undefined, (caught: unknown) => caught);
   assert.ok(error instanceof MtlsError, `expected a refusal, got ${String(error)}`);
   return { code: error.code, message: error.message, challenge: verifier.challenge(error) };
+}
+
+/** RFC 7638 section 3.2: the required members in lexicographic order, no whitespace; written here, apart from the code under test. */
+export function jwkThumbprint(jwk: JWK): string {
+  const members: Record<string, readonly string[]> = { EC: ['crv', 'kty', 'x', 'y'], RSA: ['e', 'kty', 'n'], OKP: ['crv', 'kty', 'x'] };
+  const required = members[jwk.kty ?? ''];
+  if (!required) throw new Error(`no thumbprint members for kty ${jwk.kty}`);
+  const canonical = `{${required.map((name) => `"${name}":"${String(jwk[name as keyof JWK])}"`).join(',')}}`;
+  return createHash('sha256').update(canonical).digest('base64url');
+}
+
+/** A client's DPoP key pair, with its public JWK and RFC 7638 thumbprint (`cnf.jkt`). */
+export interface DpopKey {
+  readonly alg: string;
+  readonly privateKey: KeyObject;
+  readonly publicJwk: JWK;
+  readonly jkt: string;
+}
+
+export async function dpopKey(alg = 'ES256'): Promise<DpopKey> {
+  const { privateKey, publicKey } = await generateKeyPair(alg, { extractable: true });
+  const publicJwk = await exportJWK(publicKey);
+  return { alg, privateKey: privateKey as unknown as KeyObject, publicJwk, jkt: jwkThumbprint(publicJwk) };
+}
+
+/** RFC 9449 section 4.2 `ath`, computed independently of the code under test. */
+export function ath(token: string): string {
+  return createHash('sha256').update(token).digest('base64url');
+}
+
+let proofCounter = 0;
+
+/**
+ * A DPoP proof (RFC 9449 section 4.2) for `htm` and `htu`, bound to `token` through `ath`; every claim
+ * and header member can be overridden (`undefined` drops it), and `signWith` signs with another key.
+ */
+export async function dpopProof(
+  key: DpopKey,
+  request: { htm: string; htu: string; token?: string },
+  overrides: { claims?: Record<string, unknown>; header?: Record<string, unknown>; signWith?: DpopKey } = {},
+): Promise<string> {
+  proofCounter += 1;
+  const claims = Object.fromEntries(Object.entries({
+    jti: `proof-${process.pid}-${proofCounter}-${Math.random().toString(36).slice(2)}`,
+    htm: request.htm,
+    htu: request.htu,
+    iat: Math.floor(Date.now() / 1000),
+    ...(request.token === undefined ? {} : { ath: ath(request.token) }),
+    ...overrides.claims,
+  }).filter(([, value]) => value !== undefined));
+  const header = Object.fromEntries(Object.entries({ typ: 'dpop+jwt', alg: key.alg, jwk: key.publicJwk, ...overrides.header })
+    .filter(([, value]) => value !== undefined));
+  return new SignJWT(claims).setProtectedHeader(header as { alg: string }).sign((overrides.signWith ?? key).privateKey);
 }

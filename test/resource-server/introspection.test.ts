@@ -278,13 +278,16 @@ describe('resource-server: opaque tokens by introspection (RFC 7662)', () => {
     }
   });
 
-  it('refuses responses without our audience, from another issuer, of another token type, or bound by DPoP', async () => {
+  it('refuses responses without our audience, from another issuer, of another token type, or DPoP-bound with the Bearer scheme', async () => {
     const cases: [Introspected, string, string][] = [
       [active({ aud: undefined }), 'ERR_MTLS_TOKEN_INVALID', 'the access token is not intended for this resource server'],
       [active({ aud: ['https://other.example.test'] }), 'ERR_MTLS_TOKEN_INVALID', 'the access token is not intended for this resource server'],
       [active({ iss: 'https://evil.example.test' }), 'ERR_MTLS_TOKEN_INVALID', 'the access token was issued by another issuer'],
-      [active({ token_type: 'DPoP', cnf: { jkt: 'k' } }), 'ERR_MTLS_TOKEN_INVALID', 'the access token is not a Bearer token'],
-      [active({ cnf: { jkt: 'k' } }), 'ERR_MTLS_BINDING_MISMATCH', 'the access token is bound by a confirmation method this resource server does not verify'],
+      [active({ token_type: 'N_A' }), 'ERR_MTLS_TOKEN_INVALID', 'the access token is neither a Bearer nor a DPoP token'],
+      [active({ token_type: 'DPoP' }), 'ERR_MTLS_TOKEN_INVALID', 'the access token is a DPoP token without cnf.jkt'],
+      // RFC 9449 section 7.2: a DPoP-bound token presented as a Bearer token.
+      [active({ token_type: 'DPoP', cnf: { jkt: 'k' } }), 'ERR_MTLS_BINDING_MISMATCH', 'the access token is DPoP-bound and must be presented with the DPoP scheme'],
+      [active({ cnf: { jkt: 'k' } }), 'ERR_MTLS_BINDING_MISMATCH', 'the access token is DPoP-bound and must be presented with the DPoP scheme'],
       [active({ exp: Math.floor(Date.now() / 1000) - 60 }), 'ERR_MTLS_TOKEN_INVALID', 'the access token has expired'],
       [{ active: 'true' }, 'ERR_MTLS_TOKEN_INVALID', 'the access token is not active'],
     ];

@@ -87,16 +87,28 @@ describe('resource-server: JWT access tokens (RFC 9068) and certificate binding 
     const { code, challenge } = await refusal(strict, { authorization: bearer(token), certificate: certA });
     assert.equal(code, 'ERR_MTLS_TOKEN_UNBOUND');
     assert.equal(challenge.status, 401);
-    assert.match(challenge.headers['www-authenticate']!, /^Bearer error="invalid_token", error_description="the access token is not bound to a certificate"$/);
+    assert.match(challenge.headers['www-authenticate']!, /^Bearer error="invalid_token", error_description="the access token is not sender-constrained \(bound to a certificate or a DPoP key\)"$/);
+    const certificatesOnly = make({ binding: { required: true }, dpop: false });
+    assert.equal((await refusal(certificatesOnly, { authorization: bearer(token), certificate: certA })).message, 'the access token is not bound to a certificate');
   });
 
-  it('never accepts a DPoP-bound (cnf.jkt) token as a bearer token, even alongside a matching x5t#S256', async () => {
-    for (const cnf of [{ jkt: 'some-jwk-thumbprint' }, { 'x5t#S256': x5t(pki.clientA), jkt: 'some-jwk-thumbprint' }, { 'x5t#S512': 'x' }]) {
+  it('RFC 9449 section 7.2: never accepts a DPoP-bound (cnf.jkt) token as a bearer token, even alongside a matching x5t#S256', async () => {
+    for (const cnf of [{ jkt: 'some-jwk-thumbprint' }, { 'x5t#S256': x5t(pki.clientA), jkt: 'some-jwk-thumbprint' }]) {
       const token = await accessToken(key1, { cnf });
       const { code, challenge } = await refusal(verifier, { authorization: bearer(token), certificate: certA });
       assert.equal(code, 'ERR_MTLS_BINDING_MISMATCH', JSON.stringify(cnf));
       assert.equal(challenge.status, 401);
-      assert.match(challenge.body!.error_description, /confirmation method this resource server does not verify/);
+      assert.match(challenge.headers['www-authenticate']!, /^DPoP error="invalid_token", error_description="the access token is DPoP-bound and must be presented with the DPoP scheme", algs="/);
+    }
+  });
+
+  it('refuses a token confirmed by a method it does not verify: another hash, or jkt with DPoP off', async () => {
+    const cases: [Record<string, string>, TokenVerifier][] = [[{ 'x5t#S512': 'x' }, verifier], [{ jkt: 'some-jwk-thumbprint' }, make({ dpop: false })]];
+    for (const [cnf, checker] of cases) {
+      const token = await accessToken(key1, { cnf });
+      const { code, challenge } = await refusal(checker, { authorization: bearer(token), certificate: certA });
+      assert.equal(code, 'ERR_MTLS_BINDING_MISMATCH', JSON.stringify(cnf));
+      assert.match(challenge.headers['www-authenticate']!, /^Bearer error="invalid_token", error_description="the access token is bound by a confirmation method this resource server does not verify"$/);
     }
   });
 

@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
-import { AuthorizationMalformedError, ConfigurationError, MtlsError, TokenMissingError } from '../../src/errors.js';
-import { challengeFor, createTokenVerifier, isRefusal, type TokenVerifierOptions } from '../../src/resource-server/index.js';
-import { bearerToken } from '../../src/resource-server/bearer.js';
+import {
+  AuthorizationMalformedError, ConfigurationError, DpopNonceError, DpopProofError, MtlsError, TokenMissingError,
+} from '../../src/errors.js';
+import { challengeFor, createTokenVerifier, isRefusal, memoryReplayStore, type TokenVerifierOptions } from '../../src/resource-server/index.js';
+import { presentedToken } from '../../src/resource-server/authorization.js';
 import { AUDIENCE, ISSUER } from './helpers.js';
 
 describe('resource-server: options, Authorization parsing and challenges', () => {
@@ -30,6 +32,17 @@ describe('resource-server: options, Authorization parsing and challenges', () =>
       [{ binding: { required: 1 } }, 'binding.required must be a boolean'],
       [{ scopes: ['api read'] }, 'scopes must be an array of RFC 6749 scope tokens'],
       [{ realm: 'a "quoted" realm' }, 'realm must be a string of printable ASCII without " or \\'],
+      [{ dpop: true }, 'dpop must be an object or false'],
+      [{ dpop: { algorithms: ['HS256'] } }, 'dpop.algorithms must be a non-empty array of RS256, RS384, RS512, PS256, PS384, PS512, ES256, ES384, ES512, EdDSA, Ed25519'],
+      [{ dpop: { algorithms: ['none'] } }, 'dpop.algorithms must be a non-empty array of RS256, RS384, RS512, PS256, PS384, PS512, ES256, ES384, ES512, EdDSA, Ed25519'],
+      [{ dpop: { algorithms: [] } }, 'dpop.algorithms must be a non-empty array of RS256, RS384, RS512, PS256, PS384, PS512, ES256, ES384, ES512, EdDSA, Ed25519'],
+      [{ dpop: { maxAge: 0 } }, 'dpop.maxAge must be a positive number of seconds'],
+      [{ dpop: { origin: 'https://api.example.test/base' } }, 'dpop.origin must be an origin (scheme, host and port only)'],
+      [{ dpop: { origin: 'api.example.test' } }, 'dpop.origin must be an http(s) URL'],
+      [{ dpop: { replayStore: {} } }, 'dpop.replayStore must be an object with a remember(key, expiresAt) method'],
+      [{ dpop: { nonce: 'yes' } }, 'dpop.nonce must be a boolean or an object'],
+      [{ dpop: { nonce: { secret: 'short' } } }, 'dpop.nonce.secret must be a string or Uint8Array of at least 32 bytes'],
+      [{ dpop: { nonce: { lifetime: 1.5 } } }, 'dpop.nonce.lifetime must be a positive integer of seconds'],
     ];
     for (const [options, message] of cases) {
       it(`refuses ${JSON.stringify(options)}: ${message}`, () => {
@@ -43,23 +56,33 @@ describe('resource-server: options, Authorization parsing and challenges', () =>
     it('accepts the minimal options: issuer and audience, with discovery', () => {
       assert.equal(typeof createTokenVerifier(base).verify, 'function');
     });
-  });
 
-  describe('Authorization header (RFC 6750 section 2.1)', () => {
-    it('extracts a b64token, with any case of the scheme and trailing padding', () => {
-      assert.equal(bearerToken('Bearer abc.DEF-_~+/=='), 'abc.DEF-_~+/==');
-      assert.equal(bearerToken('bearer   tok'), 'tok');
-    });
-
-    it('treats no header and other schemes as a missing token', () => {
-      for (const value of [undefined, '', 'Basic dXNlcjpwYXNz', 'DPoP abc', 'Bearerabc']) {
-        assert.throws(() => bearerToken(value), TokenMissingError, String(value));
+    it('validates the memory replay store bound', () => {
+      for (const max of [0, 1.5, -1]) {
+        assert.throws(() => memoryReplayStore({ max }), (error: unknown) =>
+          error instanceof ConfigurationError && error.message === 'memoryReplayStore() options.max must be a positive integer');
       }
     });
+  });
 
-    it('refuses malformed Bearer credentials', () => {
-      for (const value of ['Bearer', 'Bearer ', 'Bearer a b', 'Bearer a"b', 'Bearer =abc', `Bearer ${'a'.repeat(17_000)}`]) {
-        assert.throws(() => bearerToken(value), AuthorizationMalformedError, value.slice(0, 20));
+  describe('Authorization header (RFC 6750 section 2.1, RFC 9449 section 7.1)', () => {
+    it('extracts a b64token, with any case of the scheme and trailing padding', () => {
+      assert.deepEqual(presentedToken('Bearer abc.DEF-_~+/==', true), { scheme: 'Bearer', token: 'abc.DEF-_~+/==' });
+      assert.deepEqual(presentedToken('bearer   tok', false), { scheme: 'Bearer', token: 'tok' });
+      assert.deepEqual(presentedToken('DPoP abc.DEF', true), { scheme: 'DPoP', token: 'abc.DEF' });
+      assert.deepEqual(presentedToken('dpop  tok=', true), { scheme: 'DPoP', token: 'tok=' });
+    });
+
+    it('treats no header and other schemes as a missing token, and DPoP too when DPoP is off', () => {
+      for (const value of [undefined, '', 'Basic dXNlcjpwYXNz', 'Bearerabc', 'DPoPabc']) {
+        assert.throws(() => presentedToken(value, true), TokenMissingError, String(value));
+      }
+      assert.throws(() => presentedToken('DPoP abc', false), TokenMissingError);
+    });
+
+    it('refuses malformed Bearer and DPoP credentials', () => {
+      for (const value of ['Bearer', 'Bearer ', 'Bearer a b', 'Bearer a"b', 'Bearer =abc', `Bearer ${'a'.repeat(17_000)}`, 'DPoP', 'DPoP a,b']) {
+        assert.throws(() => presentedToken(value, true), AuthorizationMalformedError, value.slice(0, 20));
       }
     });
   });
@@ -85,6 +108,24 @@ describe('resource-server: options, Authorization parsing and challenges', () =>
       assert.equal(challenge.body, undefined);
       const quoted = challengeFor(new AuthorizationMalformedError('a "b" \\ c\n'));
       assert.equal(quoted.body?.error_description, 'a ?b? ? c?');
+    });
+
+    it('RFC 9449 section 7.1: a missing token is told both schemes, with the accepted algs', () => {
+      const challenge = challengeFor(new TokenMissingError(), 'api', { scheme: 'Bearer', algorithms: ['ES256', 'PS256'] });
+      assert.equal(challenge.headers['www-authenticate'], 'Bearer realm="api", DPoP realm="api", algs="ES256 PS256"');
+      assert.equal(challengeFor(new TokenMissingError(), undefined, { scheme: 'Bearer', algorithms: ['ES256'] }).headers['www-authenticate'], 'Bearer, DPoP algs="ES256"');
+    });
+
+    it('RFC 9449 sections 7.1 and 9: invalid_dpop_proof, and use_dpop_nonce with a DPoP-Nonce header', () => {
+      const dpop = { scheme: 'DPoP', algorithms: ['ES256'] } as const;
+      const invalid = challengeFor(new DpopProofError('the DPoP proof is too old'), undefined, dpop);
+      assert.equal(invalid.status, 401);
+      assert.equal(invalid.headers['www-authenticate'], 'DPoP error="invalid_dpop_proof", error_description="the DPoP proof is too old", algs="ES256"');
+      assert.deepEqual(invalid.body, { error: 'invalid_dpop_proof', error_description: 'the DPoP proof is too old' });
+      const nonce = challengeFor(new DpopNonceError('n.1', 'the DPoP proof must carry the server nonce'), undefined, dpop);
+      assert.equal(nonce.status, 401);
+      assert.equal(nonce.headers['dpop-nonce'], 'n.1');
+      assert.match(nonce.headers['www-authenticate']!, /^DPoP error="use_dpop_nonce", /);
     });
 
     it('is only for refusals: other codes are not answered', () => {

@@ -23,6 +23,7 @@ import { startHttps, type StartedServer } from '../../support/tls.js';
 import { accessToken, AUDIENCE, callHttps, ISSUER, signingKey, startJsonServer, type JsonServer, type SigningKey } from '../../resource-server/helpers.js';
 
 type Framework = 'koa' | 'express';
+const ALGS = 'RS256 RS384 RS512 PS256 PS384 PS512 ES256 ES384 ES512 EdDSA Ed25519';
 
 function koaApp(verifier: TokenVerifier, options?: MiddlewareOptions): RequestListener {
   const app = new Koa<MtlsKoaState>();
@@ -117,7 +118,8 @@ describe('resource-server middleware over real TLS', () => {
         const origin = await serve(framework, verifierFor({ scopes: ['api:write'] }));
         const none = await callHttps(origin, '/', { ca: pki.root, cert: pki.clientA });
         assert.equal(none.status, 401);
-        assert.equal(none.headers['www-authenticate'], 'Bearer realm="api"');
+        // RFC 9449 section 7.1: both schemes are offered, DPoP with the accepted proof algorithms.
+        assert.equal(none.headers['www-authenticate'], `Bearer realm="api", DPoP realm="api", algs="${ALGS}"`);
         const token = await accessToken(key);
         const scoped = await callHttps(origin, '/', { ca: pki.root, authorization: `Bearer ${token}` });
         assert.equal(scoped.status, 403);

@@ -226,7 +226,7 @@ describe('resource server against a real oidc-provider with the plugin (RFC 8705
     const { access_token: token } = await oidc.clientCredentialsGrant(plain, { resource: RESOURCE_JWT, scope: 'api:read' });
     const refusedCall = await call(strict, token, pki.clientA);
     assert.equal(refusedCall.status, 401);
-    assert.equal(refusedCall.challenge?.parameters.error_description, 'the access token is not bound to a certificate');
+    assert.equal(refusedCall.challenge?.parameters.error_description, 'the access token is not sender-constrained (bound to a certificate or a DPoP key)');
     assert.deepEqual(refused.map((error) => error.code), ['ERR_MTLS_TOKEN_UNBOUND']);
     const accepted = await call(lenient, token, undefined);
     assert.equal(accepted.status, 200);
