@@ -1,8 +1,27 @@
 // RFC 8705 section 2.1.2 subject matching, each case citing the rule it checks.
+import 'reflect-metadata';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import * as x509 from '@peculiar/x509';
 import { ConfigurationError } from '../../src/errors.js';
 import { ClientCertificate, offeredSubjectValues, parseDistinguishedName, subjectMatches } from '../../src/certificate/index.js';
+import { escapeValue } from '../../src/certificate/names.js';
 import { issue, type TestCertificate } from '../support/pki.js';
+
+/** The README's lookalike table: [case, certificate CN, registered CN, verdict]. */
+function lookalikeRows(): [string, string, string, string][] {
+  const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+  const table = readme.slice(readme.indexOf('| Case | Certificate `CN`'));
+  const rows = table.slice(0, table.indexOf('\n\n')).split('\n').slice(2);
+  return rows.map((row) => {
+    const [label, certificate, registered, verdict] = row.split('|').slice(1).map((cell) => cell.trim());
+    const literal = (cell: string) => JSON.parse(cell.replace(/^`|`$/g, '')) as string;
+    return [label!, literal(certificate!), literal(registered!), verdict!];
+  });
+}
+
+/** A subject of single-valued RDNs in ASN.1 order (most significant first), values as given. */
+const asn1Order = (...rdns: [string, string | { utf8String: string }][]) => new x509.Name(rdns.map(([type, value]) => ({ [type]: [value] })) as x509.JsonName);
 
 describe('certificate/subject', () => {
   let ca: TestCertificate;
@@ -161,5 +180,70 @@ describe('certificate/subject', () => {
       assert.equal(printed, 'CN=a\\,b\\+c');
       assert.equal(dn(odd, printed), true);
     });
+  });
+
+  describe('lookalike characters (the README table, RFC 4518 on Unicode 3.2)', () => {
+    const rows = lookalikeRows();
+
+    it('the table has its rows', () => {
+      assert.ok(rows.length >= 15, `${rows.length} rows`);
+    });
+
+    for (const [label, certificateCn, registeredCn, verdict] of rows) {
+      it(`${label}: ${verdict}`, async () => {
+        const lookalike = await issue({ subject: asn1Order(['2.5.4.10', 'Example Bank'], ['2.5.4.3', { utf8String: certificateCn }]), issuer: ca });
+        const matches = dn(lookalike, `CN=${escapeValue(registeredCn)},O=Example Bank`);
+        assert.ok(['same', 'different', 'matches nothing'].includes(verdict), verdict);
+        assert.equal(matches, verdict === 'same');
+        if (verdict === 'matches nothing') assert.equal(dn(lookalike, `CN=${escapeValue(certificateCn)},O=Example Bank`), false, 'not even its own value');
+      });
+    }
+  });
+
+  describe('subjects as the ecosystems issue them (the README table)', () => {
+    const shapes: { ecosystem: string; rdns: [string, string][]; byName: string; byOid: string; other: string }[] = [
+      {
+        ecosystem: 'eIDAS PSD2 QWAC / QSeal',
+        rdns: [['2.5.4.6', 'GB'], ['2.5.4.7', 'London'], ['2.5.4.10', 'TPP Ltd'], ['2.5.4.97', 'PSDGB-FCA-123456'], ['2.5.4.3', 'api.tpp.example']],
+        byName: 'CN=api.tpp.example,organizationIdentifier=PSDGB-FCA-123456,O=TPP Ltd,L=London,C=GB',
+        byOid: '2.5.4.3=API.TPP.EXAMPLE,2.5.4.97=psdgb-fca-123456,2.5.4.10=TPP Ltd,2.5.4.7=London,2.5.4.6=gb',
+        other: 'CN=api.tpp.example,organizationIdentifier=PSDGB-FCA-654321,O=TPP Ltd,L=London,C=GB',
+      },
+      {
+        ecosystem: 'Open Banking UK (OBIE-issued)',
+        rdns: [['2.5.4.6', 'GB'], ['2.5.4.10', 'OpenBanking'], ['2.5.4.11', '0015800001041REAAY'], ['2.5.4.3', '5r0Xb7RmFzNkhZm3SoMcLf']],
+        byName: 'CN=5r0Xb7RmFzNkhZm3SoMcLf,OU=0015800001041REAAY,O=OpenBanking,C=GB',
+        byOid: '2.5.4.3=5r0Xb7RmFzNkhZm3SoMcLf,2.5.4.11=0015800001041reaay,2.5.4.10=OpenBanking,2.5.4.6=GB',
+        other: 'CN=5r0Xb7RmFzNkhZm3SoMcLf,OU=0015800001041REAAZ,O=OpenBanking,C=GB',
+      },
+      {
+        ecosystem: 'Brazil Open Finance (ICP-Brasil)',
+        rdns: [
+          ['2.5.4.6', 'BR'], ['2.5.4.8', 'SP'], ['2.5.4.7', 'Sao Paulo'], ['2.5.4.10', 'Banco Exemplo S.A.'], ['2.5.4.5', '12345678000190'],
+          ['1.3.6.1.4.1.311.60.2.1.3', 'BR'], ['2.5.4.15', 'Private Organization'], ['2.5.4.11', 'b961c4eb-509d-4edf-afeb-35642b38185d'],
+          ['2.5.4.3', 'tpp.example.com.br'], ['0.9.2342.19200300.100.1.1', '2c1b4b5e-6d9c-4e0f-9d0c-1f4b2c6a7e8d'],
+        ],
+        byName: 'UID=2c1b4b5e-6d9c-4e0f-9d0c-1f4b2c6a7e8d,CN=tpp.example.com.br,OU=b961c4eb-509d-4edf-afeb-35642b38185d,businessCategory=Private Organization,jurisdictionC=BR,serialNumber=12345678000190,O=Banco Exemplo S.A.,L=Sao Paulo,ST=SP,C=BR',
+        byOid: '0.9.2342.19200300.100.1.1=2C1B4B5E-6D9C-4E0F-9D0C-1F4B2C6A7E8D,2.5.4.3=tpp.example.com.br,2.5.4.11=b961c4eb-509d-4edf-afeb-35642b38185d,2.5.4.15=private organization,1.3.6.1.4.1.311.60.2.1.3=br,2.5.4.5=12345678000190,2.5.4.10=Banco Exemplo S.A.,2.5.4.7=Sao Paulo,2.5.4.8=SP,2.5.4.6=BR',
+        other: 'UID=2c1b4b5e-6d9c-4e0f-9d0c-1f4b2c6a7e8d,CN=tpp.example.com.br,OU=b961c4eb-509d-4edf-afeb-35642b38185d,businessCategory=Private Organization,jurisdictionC=BR,serialNumber=12345678000191,O=Banco Exemplo S.A.,L=Sao Paulo,ST=SP,C=BR',
+      },
+      {
+        ecosystem: 'Australia CDR',
+        rdns: [['2.5.4.6', 'AU'], ['2.5.4.10', 'Example Energy Pty Ltd'], ['2.5.4.11', 'brand-8b1c'], ['2.5.4.3', 'software-product-2f7a']],
+        byName: 'CN=software-product-2f7a,OU=brand-8b1c,O=Example Energy Pty Ltd,C=AU',
+        byOid: '2.5.4.3=Software-Product-2F7A,2.5.4.11=brand-8b1c,2.5.4.10=example energy pty ltd,2.5.4.6=au',
+        other: 'CN=software-product-2f7b,OU=brand-8b1c,O=Example Energy Pty Ltd,C=AU',
+      },
+    ];
+
+    for (const shape of shapes) {
+      it(`${shape.ecosystem}: registered by short names and by OIDs matches, another identifier does not`, async () => {
+        const issued = await issue({ subject: asn1Order(...shape.rdns), issuer: ca });
+        assert.equal(ClientCertificate.from(issued.pem).subjectDn, shape.byName, 'printed as the README shows');
+        assert.equal(dn(issued, shape.byName), true);
+        assert.equal(dn(issued, shape.byOid), true);
+        assert.equal(dn(issued, shape.other), false);
+      });
+    }
   });
 });
