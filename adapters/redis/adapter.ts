@@ -1,6 +1,7 @@
 import type { Adapter, AdapterPayload } from 'oidc-provider';
-import { FORMAT, decodeEntity, encodeEntity } from './codec.js';
+import { FORMAT, decodeEntity, encodeEntity, fieldsOf } from './codec.js';
 import { alreadyConsumed, consumedMissing } from './consumed.js';
+import { findForRedemption, redeemingRequest } from './redemption.js';
 import { revokeIndex, type Store } from './store.js';
 
 /** Models whose entities belong to a grant and go with it (the host's memory adapter uses the same set). */
@@ -13,20 +14,18 @@ const GRANTABLE = new Set([
   'PreAuthorizedCode',
 ]);
 
-/** Redis TTL argument of the scripts: ms > 0, 0 for already expired, -1 for never. */
-function ttlMs(expiresIn: number | undefined): number {
+/**
+ * Redis TTL argument of the scripts: ms > 0, 0 for already expired, -1 for never. Entities live
+ * `clockTolerance` seconds past `expiresIn`, as in the host's memory adapter: the host accepts them
+ * that long after their `exp`.
+ */
+function ttlMs(expiresIn: number | undefined, clockTolerance: number): number {
   if (typeof expiresIn !== 'number' || !Number.isFinite(expiresIn)) return -1;
-  return expiresIn > 0 ? Math.ceil(expiresIn * 1000) : 0;
+  const seconds = expiresIn + clockTolerance;
+  return seconds > 0 ? Math.ceil(seconds * 1000) : 0;
 }
 
 const epochTime = () => Math.floor(Date.now() / 1000);
-
-/** A hash as a script returns it (field, value, field, value, ...), as `HGETALL` gives it to ioredis. */
-function fieldsOf(flat: readonly string[]): Record<string, string> {
-  const fields: Record<string, string> = {};
-  for (let index = 0; index + 1 < flat.length; index += 2) fields[flat[index]!] = flat[index + 1]!;
-  return fields;
-}
 
 /** The oidc-provider adapter for one model, on the shared {@link Store}. */
 export class RedisAdapter implements Adapter {
@@ -48,7 +47,7 @@ export class RedisAdapter implements Adapter {
     const { keys } = store;
     const key = keys.entity(this.#model, id);
     const member = keys.member(this.#model, id);
-    const pttl = ttlMs(expiresIn);
+    const pttl = ttlMs(expiresIn, store.clockTolerance);
     const { payload: json, consumed } = encodeEntity(payload);
 
     const pointers: string[] = [];
@@ -76,7 +75,7 @@ export class RedisAdapter implements Adapter {
         }),
         ...indexes.map((index) => store.scripts.oidcMtlsIndexAdd(index, member, pttl)),
       ]);
-      await store.scripts.oidcMtlsPut(key, FORMAT, json, consumed, pttl);
+      await store.scripts.oidcMtlsPut(key, FORMAT, json, consumed, pttl, '');
       return counts.reduce((sum, count) => sum + count, 0);
     });
     if (replaced > 0) {
@@ -86,6 +85,8 @@ export class RedisAdapter implements Adapter {
   }
 
   async find(id: string): Promise<AdapterPayload | undefined> {
+    const redeeming = redeemingRequest(this.#model, id);
+    if (redeeming !== undefined) return findForRedemption(this.#store, this.#model, id, redeeming);
     return this.#read(id, 'find');
   }
 

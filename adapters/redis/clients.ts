@@ -1,5 +1,6 @@
-import type { Adapter, ClientMetadata, Provider } from 'oidc-provider';
+import type { Adapter, AdapterPayload, ClientMetadata, Provider } from 'oidc-provider';
 import type { Cluster, Redis } from 'ioredis';
+import { encodeEntity, FORMAT } from './codec.js';
 import { globEscape } from './keys.js';
 import type { Store } from './store.js';
 
@@ -12,11 +13,16 @@ import type { Store } from './store.js';
 export interface ClientRegistry {
   /**
    * Validates `metadata` with the provider's client schema (the same check as dynamic registration)
-   * and stores it. Rejects with the host's `InvalidClientMetadata` (its `error_description` says what
-   * is wrong), or with an `Error` when the `client_id` already exists.
+   * and stores it, in one atomic step that only writes if the `client_id` is absent: of concurrent
+   * adds of one `client_id`, exactly one succeeds. Rejects with the host's `InvalidClientMetadata`
+   * (its `error_description` says what is wrong), or with an `Error` when the `client_id` exists.
    */
   add(metadata: ClientMetadata): Promise<ClientMetadata>;
-  /** Like {@link ClientRegistry.add}, for a `client_id` that exists; replaces the whole record. */
+  /**
+   * Like {@link ClientRegistry.add}, for a `client_id` that exists; replaces the whole record in one
+   * atomic step that only writes if the client is still there, so an update racing a removal never
+   * brings the client back.
+   */
   update(metadata: ClientMetadata): Promise<ClientMetadata>;
   /** The stored record, or `undefined`. */
   get(clientId: string): Promise<ClientMetadata | undefined>;
@@ -42,6 +48,14 @@ async function scanKeys(node: Redis, pattern: string): Promise<string[]> {
 }
 
 export function createClientRegistry(provider: Provider, adapter: Adapter, store: Store): ClientRegistry {
+  /** Writes the record only if the client is absent (`NX`) or present (`XX`); resolves to whether it did. */
+  async function put(record: ClientMetadata, condition: 'NX' | 'XX'): Promise<boolean> {
+    const key = store.keys.entity('Client', record.client_id);
+    const { payload, consumed } = encodeEntity(record as unknown as AdapterPayload);
+    const written = await store.run('Client', 'upsert', () => store.scripts.oidcMtlsPut(key, FORMAT, payload, consumed, -1, condition));
+    return written === 1;
+  }
+
   async function validated(metadata: ClientMetadata): Promise<ClientMetadata> {
     if (typeof metadata !== 'object' || metadata === null || typeof metadata.client_id !== 'string') {
       throw new TypeError('client metadata must be an object with a string client_id');
@@ -58,14 +72,12 @@ export function createClientRegistry(provider: Provider, adapter: Adapter, store
   return {
     async add(metadata) {
       const record = await validated(metadata);
-      if (await get(record.client_id)) throw new Error(`client ${record.client_id} already exists; use update`);
-      await adapter.upsert(record.client_id, record);
+      if (!(await put(record, 'NX'))) throw new Error(`client ${record.client_id} already exists; use update`);
       return record;
     },
     async update(metadata) {
       const record = await validated(metadata);
-      if (!(await get(record.client_id))) throw new Error(`client ${record.client_id} does not exist; use add`);
-      await adapter.upsert(record.client_id, record);
+      if (!(await put(record, 'XX'))) throw new Error(`client ${record.client_id} does not exist; use add`);
       return record;
     },
     get,
@@ -79,9 +91,8 @@ export function createClientRegistry(provider: Provider, adapter: Adapter, store
         .sort((a, b) => a.client_id.localeCompare(b.client_id));
     },
     async remove(clientId) {
-      const existed = (await get(clientId)) !== undefined;
-      await adapter.destroy(clientId);
-      return existed;
+      const key = store.keys.entity('Client', clientId);
+      return (await store.run('Client', 'destroy', () => store.client.del(key))) === 1;
     },
   };
 }

@@ -10,8 +10,33 @@ export const FORMAT = 'oidc-provider-mtls/1';
 /** An entity as stored: field `v` the format, `p` the payload JSON without `consumed`, `c` it. */
 export interface EncodedEntity {
   payload: string;
-  /** Epoch seconds as a string, or '' when not consumed. */
+  /** `consumed` as {@link encodeConsumed} writes it, or '' when the payload has none. */
   consumed: string;
+}
+
+/*
+ * `consumed` is whatever the host (or a custom model) set: its own consume writes the epoch second,
+ * but any value is allowed and read back for truthiness, so it is kept as given. JSON covers every
+ * value but a Date, which gets its own marker: no JSON text starts with `D`.
+ */
+const DATE = 'D';
+
+function encodeConsumed(consumed: unknown): string {
+  if (consumed instanceof Date && !Number.isNaN(consumed.getTime())) return `${DATE}${consumed.toISOString()}`;
+  return JSON.stringify(consumed) ?? '';
+}
+
+function decodeConsumed(stored: string): unknown {
+  if (stored.startsWith(DATE)) {
+    const date = new Date(stored.slice(DATE.length));
+    if (Number.isNaN(date.getTime())) throw new StoreCorruptError('stored entity consumed date is not a date');
+    return date;
+  }
+  try {
+    return JSON.parse(stored);
+  } catch (cause) {
+    throw new StoreCorruptError('stored entity consumed value is not JSON', { cause });
+  }
 }
 
 /**
@@ -20,13 +45,17 @@ export interface EncodedEntity {
  */
 export function encodeEntity(payload: AdapterPayload): EncodedEntity {
   const { consumed, ...rest } = payload as AdapterPayload & { consumed?: unknown };
-  return {
-    payload: JSON.stringify(rest),
-    consumed: typeof consumed === 'number' ? String(consumed) : '',
-  };
+  return { payload: JSON.stringify(rest), consumed: encodeConsumed(consumed) };
 }
 
 const FIELDS = new Set(['v', 'p', 'c']);
+
+/** A hash as a script returns it (field, value, field, value, ...), as `HGETALL` gives it to ioredis. */
+export function fieldsOf(flat: readonly string[]): Record<string, string> {
+  const fields: Record<string, string> = {};
+  for (let index = 0; index + 1 < flat.length; index += 2) fields[flat[index]!] = flat[index + 1]!;
+  return fields;
+}
 
 /**
  * Decodes the `HGETALL` reply. Returns `undefined` for an absent key; throws
@@ -53,9 +82,5 @@ export function decodeEntity(fields: Readonly<Record<string, string>>): AdapterP
   if (consumed === undefined) {
     return payload as AdapterPayload;
   }
-  const at = Number(consumed);
-  if (!/^\d+$/.test(consumed) || !Number.isSafeInteger(at)) {
-    throw new StoreCorruptError('stored entity consumed time is not an integer');
-  }
-  return { ...(payload as AdapterPayload), consumed: at } as AdapterPayload;
+  return { ...(payload as AdapterPayload), consumed: decodeConsumed(consumed) } as AdapterPayload;
 }

@@ -23,6 +23,8 @@ export interface KeySpace {
   sessionUid(uid: string): string;
   /** Device flow `userCode` to device code id. */
   userCode(userCode: string): string;
+  /** The request redeeming one entity of `model`; in the entity's Cluster slot. */
+  claim(model: string, id: string): string;
   /** `SCAN` pattern matching every entity key of `model` (client `keyPrefix` not included). */
   entityPattern(model: string): string;
   /** The id of an entity key of `model`, the inverse of {@link KeySpace.entity}. */
@@ -43,6 +45,7 @@ export function createKeySpace(prefix: string): KeySpace {
     certificate: (thumbprint) => `${prefix}x5t:{${thumbprint}}`,
     sessionUid: (uid) => `${prefix}uid:{${uid}}`,
     userCode: (userCode) => `${prefix}userCode:{${userCode}}`,
+    claim: (model, id) => `${prefix}claim:${model}:{${id}}`,
     entityPattern: (model) => `${globEscape(`${prefix}${model}:{`)}*}`,
     entityId: (model, key) => key.slice(`${prefix}${model}:{`.length, -1),
   };

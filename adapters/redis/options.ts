@@ -33,6 +33,27 @@ export interface RedisAdapterOptions {
    */
   commandTimeout?: number;
   /**
+   * Seconds an entity is kept past its `expiresIn`: set it to the provider's own `clockTolerance`.
+   * The host accepts a stored token up to that long after its `exp` (its in-memory adapter keeps
+   * entries that long for this reason); the adapter cannot read the provider's configuration, so it
+   * is told here. A smaller value makes tokens the host would still accept unknown.
+   *
+   * @default 15 (the host's default `clockTolerance`)
+   */
+  clockTolerance?: number;
+  /**
+   * Milliseconds a request redeeming an authorization code, refresh token, device code, CIBA request
+   * or pre-authorized code at the token endpoint holds it. A concurrent redemption of the same value
+   * waits until the first request has answered (at most this long), then reads it consumed, so the
+   * host's own reuse detection runs for it (the grant revoked, `grant.revoked` emitted), exactly as
+   * with the host's in-memory adapter. Past this time the waiting request reads it anyway; issuance
+   * stays exactly-once, but a loser that finds the value unconsumed is refused without revoking the
+   * grant.
+   *
+   * @default 10000
+   */
+  redemptionLease?: number;
+  /**
    * Called for every store incident: Redis unreachable or refusing a command (`store.unavailable`), a
    * stored value this adapter did not write (`store.corrupt`, then treated as absent), and a second
    * consumption of a one-time artifact (`consume.rejected`). Events never carry token values. Errors
@@ -48,6 +69,8 @@ export interface ResolvedRedisAdapterOptions {
   readonly client: Redis | Cluster;
   readonly keyPrefix: string;
   readonly commandTimeout: number;
+  readonly clockTolerance: number;
+  readonly redemptionLease: number;
   readonly onEvent: ((event: RedisAdapterEvent) => void) | undefined;
 }
 
@@ -63,7 +86,9 @@ export function resolveOptions(options: RedisAdapterOptions): ResolvedRedisAdapt
   if (typeof options !== 'object' || options === null) {
     throw new ConfigurationError('createRedisAdapter options must be an object');
   }
-  const { client, keyPrefix = 'oidc:', commandTimeout = 2000, onEvent } = options;
+  const {
+    client, keyPrefix = 'oidc:', commandTimeout = 2000, clockTolerance = 15, redemptionLease = 10_000, onEvent,
+  } = options;
   if (!isRedisClient(client)) {
     throw new ConfigurationError('client must be an ioredis Redis or Cluster instance');
   }
@@ -73,8 +98,14 @@ export function resolveOptions(options: RedisAdapterOptions): ResolvedRedisAdapt
   if (typeof commandTimeout !== 'number' || !Number.isFinite(commandTimeout) || commandTimeout <= 0) {
     throw new ConfigurationError('commandTimeout must be a positive number of milliseconds');
   }
+  if (typeof clockTolerance !== 'number' || !Number.isFinite(clockTolerance) || clockTolerance < 0) {
+    throw new ConfigurationError('clockTolerance must be a non-negative number of seconds');
+  }
+  if (!Number.isSafeInteger(redemptionLease) || redemptionLease <= 0) {
+    throw new ConfigurationError('redemptionLease must be a positive integer number of milliseconds');
+  }
   if (onEvent !== undefined && typeof onEvent !== 'function') {
     throw new ConfigurationError('onEvent must be a function');
   }
-  return Object.freeze({ client, keyPrefix, commandTimeout, onEvent });
+  return Object.freeze({ client, keyPrefix, commandTimeout, clockTolerance, redemptionLease, onEvent });
 }

@@ -80,10 +80,15 @@ put(KEYS[1], ARGV[1], ARGV[2], ARGV[3], pttl)
 return reset
 `;
 
-/** KEYS: entity. ARGV: format, payload, consumed ('' if not), pttl. */
+/**
+ * KEYS: entity. ARGV: format, payload, consumed ('' if not), pttl, condition: '' always, 'NX' only
+ * if the entity is absent, 'XX' only if it exists. Returns 1 written, 0 refused by the condition.
+ */
 const PUT = `${LIB}
+local exists = redis.call('EXISTS', KEYS[1]) == 1
+if (ARGV[5] == 'NX' and exists) or (ARGV[5] == 'XX' and not exists) then return 0 end
 put(KEYS[1], ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4]))
-return 0
+return 1
 `;
 
 /** KEYS: index. ARGV: member, pttl. Returns 1 when a foreign value was replaced. */
@@ -92,7 +97,8 @@ return index_add(KEYS[1], ARGV[1], tonumber(ARGV[2]), now_ms())
 `;
 
 /**
- * Check-and-set of the `consumed` field, never creating the key.
+ * Check-and-set of the `consumed` field, never creating the key. A stored `consumed` counts as the
+ * host reads it, by truthiness: the JSON of a falsy value (false, 0, null, "") is not consumed.
  * KEYS: entity. ARGV: format, consumed time.
  * Returns 1 consumed now, 0 absent, -1 already consumed, -2 not written by this adapter.
  */
@@ -100,8 +106,31 @@ const CONSUME = `
 local key = KEYS[1]
 if redis.call('EXISTS', key) == 0 then return 0 end
 if redis.call('TYPE', key).ok ~= 'hash' or redis.call('HGET', key, 'v') ~= ARGV[1] then return -2 end
-if redis.call('HSETNX', key, 'c', ARGV[2]) == 0 then return -1 end
+local consumed = redis.call('HGET', key, 'c')
+if consumed and consumed ~= 'false' and consumed ~= '0' and consumed ~= 'null' and consumed ~= '""' then return -1 end
+redis.call('HSET', key, 'c', ARGV[2])
 return 1
+`;
+
+/**
+ * Reads an entity for the request that redeems it and claims it for that request, unless another
+ * request holds the claim. An absent entity is not claimed.
+ * KEYS: claim, entity (one hash tag, so one Cluster slot). ARGV: the request's claim token, claim pttl.
+ * Returns {0} when another request holds the claim, else {1, field, value, ...} as HGETALL gives them.
+ */
+const CLAIM = `
+local holder = redis.call('GET', KEYS[1])
+if holder and holder ~= ARGV[1] then return {0} end
+local fields = redis.call('HGETALL', KEYS[2])
+if #fields > 0 then redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2]) end
+table.insert(fields, 1, 1)
+return fields
+`;
+
+/** Drops a claim if the request still holds it. KEYS: claim. ARGV: the request's claim token. */
+const RELEASE = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
 `;
 
 /**
@@ -135,11 +164,13 @@ type Arg = string | number;
 /** The commands {@link defineScripts} adds to the client. */
 export interface ScriptCommands {
   oidcMtlsUpsert(numKeys: number, ...keysAndArgs: Arg[]): Promise<number>;
-  oidcMtlsPut(key: string, format: string, payload: string, consumed: string, pttl: number): Promise<number>;
+  oidcMtlsPut(key: string, format: string, payload: string, consumed: string, pttl: number, condition: '' | 'NX' | 'XX'): Promise<number>;
   oidcMtlsIndexAdd(key: string, member: string, pttl: number): Promise<number>;
   oidcMtlsConsume(key: string, format: string, consumed: number): Promise<number>;
   oidcMtlsRevoke(numKeys: number, ...keysAndArgs: Arg[]): Promise<number>;
   oidcMtlsFollow(pointer: string, template: string): Promise<string[]>;
+  oidcMtlsClaim(claim: string, entity: string, token: string, pttl: number): Promise<[0] | [1, ...string[]]>;
+  oidcMtlsRelease(claim: string, token: string): Promise<number>;
 }
 
 /** Defines the scripts on the user's client (idempotent) and returns it typed with them. */
@@ -150,5 +181,7 @@ export function defineScripts(client: Redis | Cluster): ScriptCommands {
   client.defineCommand('oidcMtlsConsume', { lua: CONSUME, numberOfKeys: 1 });
   client.defineCommand('oidcMtlsRevoke', { lua: REVOKE });
   client.defineCommand('oidcMtlsFollow', { lua: FOLLOW, numberOfKeys: 2 });
+  client.defineCommand('oidcMtlsClaim', { lua: CLAIM, numberOfKeys: 2 });
+  client.defineCommand('oidcMtlsRelease', { lua: RELEASE, numberOfKeys: 1 });
   return client as unknown as ScriptCommands;
 }

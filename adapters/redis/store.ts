@@ -15,6 +15,10 @@ export interface Store {
   readonly keys: KeySpace;
   /** On a Cluster, multi-key steps are split per key and ordered instead of run as one script. */
   readonly cluster: boolean;
+  /** Seconds every entity and index entry outlives its `expiresIn` (the provider's clock tolerance). */
+  readonly clockTolerance: number;
+  /** Milliseconds a redeeming request holds its code or token (see `redemptionLease`). */
+  readonly redemptionLease: number;
   readonly emit: (event: RedisAdapterEvent) => void;
   /** Reports a value this adapter did not write and has treated as absent. */
   corrupt(model: string, operation: string, message: string): void;
@@ -73,6 +77,8 @@ export function createStore(options: ResolvedRedisAdapterOptions): Store {
     scripts: defineScripts(client),
     keys: createKeySpace(options.keyPrefix),
     cluster: client.isCluster,
+    clockTolerance: options.clockTolerance,
+    redemptionLease: options.redemptionLease,
     emit,
     corrupt(model, operation, message) {
       emit({ type: 'store.corrupt', model, operation, error: new StoreCorruptError(message) });

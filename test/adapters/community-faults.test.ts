@@ -20,7 +20,7 @@ describe('Redis adapter: the community adapter\'s faults are absent', () => {
     let storage: RedisAdapterFactory;
     beforeEach(async () => {
       await redis.flush();
-      storage = createRedisAdapter({ client: redis.client(), keyPrefix: PREFIX });
+      storage = createRedisAdapter({ client: redis.client(), keyPrefix: PREFIX, clockTolerance: 0 });
     });
 
     it('(1) no grant TTL race: after concurrent saves the grant index outlives its longest-lived token', async () => {

@@ -16,10 +16,10 @@ describe('adapter contract', () => {
 
     adapterContract({
       atomicConsume: false,
-      async reset() {
+      async reset(clockTolerance) {
         const specifier: string = 'oidc-provider/lib/adapters/memory_adapter.js';
-        const { createMemoryAdapter } = await import(specifier) as { createMemoryAdapter(): AdapterFactory };
-        return createMemoryAdapter();
+        const { createMemoryAdapter } = await import(specifier) as { createMemoryAdapter(clockTolerance: number): AdapterFactory };
+        return createMemoryAdapter(clockTolerance);
       },
       async elapse(ms) {
         clock.tick(ms);
@@ -31,9 +31,9 @@ describe('adapter contract', () => {
     forEachRedis((redis) => {
       adapterContract({
         atomicConsume: true,
-        async reset() {
+        async reset(clockTolerance) {
           await redis.flush();
-          return createRedisAdapter({ client: redis.client(), keyPrefix: 'test:contract:' });
+          return createRedisAdapter({ client: redis.client(), keyPrefix: 'test:contract:', clockTolerance });
         },
         // Redis expires keys on its own clock; there is nothing to fake.
         elapse: (ms) => sleep(ms),

@@ -7,8 +7,11 @@ import type { Adapter, AdapterFactory, AdapterPayload } from 'oidc-provider';
  * clock where the store reads the process clock and a real wait where Redis keeps time itself.
  */
 export interface ContractTarget {
-  /** A fresh, empty store for one test. */
-  reset(): Promise<AdapterFactory>;
+  /**
+   * A fresh, empty store for one test, keeping entities `clockTolerance` seconds past their
+   * `expiresIn` (the provider's `clockTolerance`, which the host hands its memory adapter).
+   */
+  reset(clockTolerance: number): Promise<AdapterFactory>;
   /** Lets `ms` pass for the store. */
   elapse(ms: number): Promise<void>;
   /** The store makes `consume` an atomic check-and-set (ours); the host's memory adapter does not. */
@@ -62,7 +65,7 @@ export function adapterContract(target: ContractTarget): void {
   const adapter = (model: string): Adapter => factory(model);
 
   beforeEach(async () => {
-    factory = await target.reset();
+    factory = await target.reset(0);
   });
 
   it('covers every model oidc-provider 9.13 stores', async () => {
@@ -107,6 +110,42 @@ export function adapterContract(target: ContractTarget): void {
     await target.elapse(1200);
     assert.equal(await adapter('AccessToken').find(token.jti as string), undefined);
     assert.deepEqual(await adapter('Client').find(client.client_id), client);
+  });
+
+  it('keeps entities and their indexes clockTolerance seconds past their TTL', async () => {
+    factory = await target.reset(1);
+    const grantId = uniqueId('grant');
+    const uid = uniqueId('uid');
+    const token = samplePayload('AccessToken', { grantId });
+    const session = samplePayload('Session', { uid });
+    await adapter('AccessToken').upsert(token.jti as string, token, 1);
+    await adapter('Session').upsert(session.jti as string, session, 1);
+    await target.elapse(1500);
+    assert.deepEqual(await adapter('AccessToken').find(token.jti as string), stored(token), 'past expiresIn, within the tolerance');
+    assert.deepEqual(await adapter('Session').findByUid(uid), stored(session));
+    await adapter('RefreshToken').revokeByGrantId(grantId);
+    assert.equal(await adapter('AccessToken').find(token.jti as string), undefined, 'still a member of its grant');
+    await target.elapse(700);
+    assert.equal(await adapter('Session').find(session.jti as string), undefined, 'gone after expiresIn + clockTolerance');
+    assert.equal(await adapter('Session').findByUid(uid), undefined);
+  });
+
+  it('keeps an entity saved with expiresIn 0 for the clock tolerance', async () => {
+    factory = await target.reset(1);
+    const token = samplePayload('AccessToken');
+    await adapter('AccessToken').upsert(token.jti as string, token, 0);
+    assert.deepEqual(await adapter('AccessToken').find(token.jti as string), stored(token));
+  });
+
+  it('stores consumed values of any kind and returns them as given', async () => {
+    const values: unknown[] = [true, 1_700_000_000, '2024-05-01T10:00:00.000Z', new Date('2024-05-01T10:00:00.000Z'), { at: 1 }, false];
+    for (const consumed of values) {
+      const code = samplePayload('AuthorizationCode', { consumed });
+      await adapter('AuthorizationCode').upsert(code.jti as string, code, 60);
+      const found = await adapter('AuthorizationCode').find(code.jti as string) as Record<string, unknown>;
+      assert.deepStrictEqual(found.consumed, consumed, `consumed: ${String(consumed)}`);
+      assert.deepEqual({ ...found, consumed: undefined }, { ...stored(code), consumed: undefined });
+    }
   });
 
   it('stores nothing for an upsert whose TTL already ran out', async () => {
@@ -241,6 +280,21 @@ export function adapterContract(target: ContractTarget): void {
       await assert.rejects(adapter('PushedAuthorizationRequest').consume(request.jti as string), {
         error: 'invalid_request_uri', error_description: 'request_uri is invalid, expired, or was already used',
       });
+    });
+
+    it('consume counts a stored consumed value as the host reads it: truthy is consumed, falsy is not', async () => {
+      for (const consumed of [true, 'yes', new Date(), 1]) {
+        const code = samplePayload('AuthorizationCode', { consumed });
+        await adapter('AuthorizationCode').upsert(code.jti as string, code, 60);
+        await assert.rejects(adapter('AuthorizationCode').consume(code.jti as string), { error: 'invalid_grant' }, String(consumed));
+        assert.deepStrictEqual((await adapter('AuthorizationCode').find(code.jti as string) as Record<string, unknown>).consumed, consumed);
+      }
+      for (const consumed of [false, 0, null, '']) {
+        const code = samplePayload('AuthorizationCode', { consumed });
+        await adapter('AuthorizationCode').upsert(code.jti as string, code, 60);
+        await adapter('AuthorizationCode').consume(code.jti as string);
+        assert.equal(typeof (await adapter('AuthorizationCode').find(code.jti as string) as Record<string, unknown>).consumed, 'number');
+      }
     });
 
     it('consume of an expired entity rejects with invalid_grant and does not bring it back', async () => {

@@ -24,18 +24,18 @@ describe('Redis adapter', () => {
     });
 
     describe('expiry of entities and indexes', () => {
-      it('gives the entity and every index entry the entity\'s TTL', async () => {
+      it('gives the entity and every index entry the entity\'s TTL plus the clock tolerance (default 15 s)', async () => {
         const client = redis.client();
         await storage('Session').upsert('sid', { uid: 'u1', accountId: 'a' } as AdapterPayload, 600);
         await storage('DeviceCode').upsert('dc', { userCode: 'ABCD-EFGH', grantId: 'g' } as AdapterPayload, 300);
         await storage('AccessToken').upsert('at', { grantId: 'g', 'x5t#S256': THUMBPRINT } as AdapterPayload, 3600);
-        await withinTtl(client, `${PREFIX}Session:{sid}`, 600);
-        await withinTtl(client, `${PREFIX}uid:{u1}`, 600);
-        await withinTtl(client, `${PREFIX}DeviceCode:{dc}`, 300);
-        await withinTtl(client, `${PREFIX}userCode:{ABCD-EFGH}`, 300);
-        await withinTtl(client, `${PREFIX}AccessToken:{at}`, 3600);
-        await withinTtl(client, `${PREFIX}grant:{g}`, 3600);
-        await withinTtl(client, `${PREFIX}x5t:{${THUMBPRINT}}`, 3600);
+        await withinTtl(client, `${PREFIX}Session:{sid}`, 615);
+        await withinTtl(client, `${PREFIX}uid:{u1}`, 615);
+        await withinTtl(client, `${PREFIX}DeviceCode:{dc}`, 315);
+        await withinTtl(client, `${PREFIX}userCode:{ABCD-EFGH}`, 315);
+        await withinTtl(client, `${PREFIX}AccessToken:{at}`, 3615);
+        await withinTtl(client, `${PREFIX}grant:{g}`, 3615);
+        await withinTtl(client, `${PREFIX}x5t:{${THUMBPRINT}}`, 3615);
       });
 
       it('keeps entities without a TTL (clients) and their indexes without one', async () => {
@@ -94,7 +94,7 @@ describe('Redis adapter', () => {
         ['a hash of another format', (key) => redis.client().hset(key, 'payload', '{}')],
         ['a truncated payload', (key) => redis.client().hset(key, 'v', 'oidc-provider-mtls/1', 'p', '{"accountId":"a')],
         ['a payload that is not an object', (key) => redis.client().hset(key, 'v', 'oidc-provider-mtls/1', 'p', '[1,2]')],
-        ['a consumed field that is not a time', (key) => redis.client().hset(key, 'v', 'oidc-provider-mtls/1', 'p', '{}', 'c', 'yes')],
+        ['a consumed field that is not an encoded value', (key) => redis.client().hset(key, 'v', 'oidc-provider-mtls/1', 'p', '{}', 'c', 'yes')],
       ];
       for (const [label, corrupt] of corruptions) {
         it(`treats ${label} as absent and reports store.corrupt`, async () => {
@@ -214,6 +214,10 @@ describe('Redis adapter', () => {
       ['a negative timeout', { commandTimeout: -1 }, 'commandTimeout must be a positive number of milliseconds'],
       ['an infinite timeout', { commandTimeout: Infinity }, 'commandTimeout must be a positive number of milliseconds'],
       ['a listener that is not a function', { onEvent: 'log' }, 'onEvent must be a function'],
+      ['a negative clock tolerance', { clockTolerance: -1 }, 'clockTolerance must be a non-negative number of seconds'],
+      ['a clock tolerance that is not a number', { clockTolerance: '15' }, 'clockTolerance must be a non-negative number of seconds'],
+      ['a zero redemption lease', { redemptionLease: 0 }, 'redemptionLease must be a positive integer number of milliseconds'],
+      ['a fractional redemption lease', { redemptionLease: 1.5 }, 'redemptionLease must be a positive integer number of milliseconds'],
     ];
     for (const [label, options, message] of cases) {
       it(`refuses ${label} with ERR_MTLS_INVALID_OPTION`, () => {
