@@ -1,6 +1,7 @@
 import { errors } from 'oidc-provider';
 import { FAPI_CLIENT_AUTH_METHODS, type ProfileRules } from './profiles.js';
 import type { PresetChoices } from './configure.js';
+import { checkClientKeys } from './key-sizes.js';
 import { checkRedirectUris } from './redirect-uris.js';
 
 type Validator = (ctx: unknown, key: string, value: unknown, metadata: Record<string, unknown>) => void;
@@ -8,7 +9,8 @@ type Validator = (ctx: unknown, key: string, value: unknown, metadata: Record<st
 /**
  * Refuses, at registration (static clients when the provider loads them, dynamic ones at the
  * registration endpoint), a client the profile does not allow: a non-FAPI authentication method,
- * access tokens without a sender constraint, or a redirect URI outside the profile's schemes. The
+ * access tokens without a sender constraint, a redirect URI outside the profile's schemes, or an
+ * RSA key shorter than the profile allows in its `jwks`. The
  * host would otherwise accept such a client, issue it plain bearer tokens or send its codes over
  * plain http.
  */
@@ -28,6 +30,7 @@ export function checkClient(metadata: Record<string, unknown>, rules: ProfileRul
     );
   }
   checkRedirectUris(metadata, rules);
+  checkClientKeys(metadata, rules);
 }
 
 /**

@@ -1,5 +1,6 @@
 import { ConfigurationError } from '../errors.js';
 import { applyClientAssertionChecks } from './client-assertion.js';
+import { checkProviderKeys } from './key-sizes.js';
 import { applyLifetimes } from './lifetimes.js';
 import {
   FAPI_CLIENT_AUTH_METHODS,
@@ -158,6 +159,7 @@ export function applyProfile(config: Section, rules: ProfileRules, choices: Pres
     throw new ConfigurationError('configure() takes the oidc-provider configuration object');
   }
   const features = section(config.features, 'features');
+  checkProviderKeys(config, rules);
   const { responseTypes, jwtResponseModes } = applyResponseTypes(config, features, rules);
   const pkce = applyPkce(config, rules);
   return {
