@@ -34,9 +34,10 @@ export async function discover(
 
 /**
  * Runs an authorization request the way a browser would: follows redirects through the scripted
- * interaction, carrying cookies, until the redirect to the client's `redirect_uri`.
+ * interaction, carrying cookies, until the redirect to the client's `redirect_uri`. The status of
+ * each redirect is appended to `statuses` when given.
  */
-export async function authorize(url: URL, fetch: Fetch, redirectUri: string): Promise<URL> {
+export async function authorize(url: URL, fetch: Fetch, redirectUri: string, statuses?: number[]): Promise<URL> {
   const cookies = new Map<string, string>();
   let next = url.href;
   for (let hop = 0; hop < 10; hop += 1) {
@@ -49,6 +50,7 @@ export async function authorize(url: URL, fetch: Fetch, redirectUri: string): Pr
       const index = pair.indexOf('=');
       cookies.set(pair.slice(0, index), pair.slice(index + 1));
     }
+    statuses?.push(response.status);
     const location = response.headers.get('location');
     if (location === null) {
       throw new Error(`authorization stopped at ${next} with status ${response.status}: ${await response.text()}`);

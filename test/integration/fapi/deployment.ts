@@ -20,6 +20,8 @@ export interface FapiDeployment {
   provider: Provider;
   issuer: string;
   mtlsOrigin: string;
+  /** The main origin's listener and the mTLS alias's, both under fapiTlsOptions(). */
+  listeners: { main: Server; alias: Server };
   /** Every `mtls.refused` event, in order. */
   refusals: MtlsError[];
   /** Every `server_error` the provider reported: a refusal must never be one. */
@@ -93,6 +95,7 @@ export async function startFapiDeployment(options: FapiDeploymentOptions): Promi
     provider,
     issuer,
     mtlsOrigin,
+    listeners: { main, alias },
     refusals,
     serverErrors,
     close() {

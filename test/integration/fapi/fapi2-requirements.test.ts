@@ -9,6 +9,7 @@ import * as oidc from 'openid-client';
 import { authorize, discover, postForm, tlsFetch, type Fetch } from '../../support/client.js';
 import { createTestPki, type TestPki } from '../../support/pki.js';
 import { assertionFields, clientAssertion, REDIRECT_URI, startFapiDeployment, type FapiDeployment } from './deployment.js';
+import { handshake } from './handshake.js';
 
 const NATIVE_REDIRECT = 'http://127.0.0.1:53682/callback';
 const SUBJECT_A = 'CN=client-a,O=Example Bank,C=GB';
@@ -71,6 +72,18 @@ describe('FAPI 2.0 Security Profile requirements, against fapi2SecurityProfile()
       { name: `mtls_endpoint_aliases.${name}`, url: metadata.mtls_endpoint_aliases[name]!, form },
     ]);
   }
+
+  /** Dynamic registration (RFC 7591) of a bound tls_client_auth client, with `metadata` on top. */
+  const register = (metadata: Record<string, unknown>) => withCertA(`${deployment.issuer}/reg`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ token_endpoint_auth_method: 'tls_client_auth', tls_client_auth_subject_dn: SUBJECT_A, tls_client_certificate_bound_access_tokens: true, ...metadata }),
+  });
+
+  /** A pushed authorization request from tpp-mtls with certificate A at the mTLS alias. */
+  const push = (form: Record<string, string>) => postForm(withCertA, `${deployment.mtlsOrigin}/request`, {
+    client_id: 'tpp-mtls', response_type: 'code', redirect_uri: REDIRECT_URI, scope: 'openid', code_challenge: 'x'.repeat(43), code_challenge_method: 'S256', ...form,
+  });
 
   async function withAssertion(url: string, form: Record<string, string>, claims: Parameters<typeof clientAssertion>[3]) {
     const assertion = await clientAssertion(key.privateKey, 'tpp-pkjwt', deployment.issuer, claims);
@@ -144,11 +157,6 @@ describe('FAPI 2.0 Security Profile requirements, against fapi2SecurityProfile()
     });
 
     it('dynamic registration refuses http for web clients, http://localhost, private-use schemes, and accepts https and native loopback IP literals', async () => {
-      const register = (metadata: Record<string, unknown>) => withCertA(`${deployment.issuer}/reg`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ token_endpoint_auth_method: 'tls_client_auth', tls_client_auth_subject_dn: SUBJECT_A, tls_client_certificate_bound_access_tokens: true, ...metadata }),
-      });
       const refused: Record<string, unknown>[] = [
         { redirect_uris: ['http://tpp.example.test/callback'] },
         { redirect_uris: ['http://127.0.0.1:53682/callback'] },
@@ -190,6 +198,114 @@ describe('FAPI 2.0 Security Profile requirements, against fapi2SecurityProfile()
         const refreshed = await oidc.refreshTokenGrant(config, refreshToken);
         assert.ok(refreshed.refresh_token === undefined || refreshed.refresh_token === refreshToken, 'the same refresh token, never a new one');
       }
+    });
+  });
+
+  describe('5.3.2.1 items 2 to 7 and 5.4.1: clients, grants, redirects and keys', () => {
+    it('refuses the resource owner password credentials grant: 400 unsupported_grant_type', async () => {
+      const result = await postForm(withCertA, `${deployment.mtlsOrigin}/token`, { client_id: 'tpp-mtls', grant_type: 'password', username: 'user-1', password: 'secret' });
+      assert.equal(result.status, 400);
+      assert.equal(result.body.error, 'unsupported_grant_type');
+    });
+
+    it('dynamic registration refuses public clients, client secrets, unbound access tokens and RSA keys under 2048 bits: 400 invalid_client_metadata', async () => {
+      const { publicKey } = await webcrypto.subtle.generateKey({ name: 'RSASSA-PKCS1-v1_5', modulusLength: 1024, publicExponent: new Uint8Array([1, 0, 1]), hash: 'SHA-256' }, true, ['sign', 'verify']) as webcrypto.CryptoKeyPair;
+      const shortKey = { ...await webcrypto.subtle.exportKey('jwk', publicKey), alg: 'PS256', use: 'sig', kid: 'short' };
+      const cases: [Record<string, unknown>, RegExp][] = [
+        [{ token_endpoint_auth_method: 'none' }, /token_endpoint_auth_method "none" is not allowed/],
+        [{ token_endpoint_auth_method: 'client_secret_basic' }, /token_endpoint_auth_method "client_secret_basic" is not allowed/],
+        [{ tls_client_certificate_bound_access_tokens: false }, /requires sender-constrained access tokens/],
+        [{ token_endpoint_auth_method: 'private_key_jwt', jwks: { keys: [shortKey] } }, /^jwks key "short" \(RSA, 1024 bits\) is too short for FAPI 2.0 Security Profile/],
+      ];
+      for (const [metadata, message] of cases) {
+        const response = await register({ redirect_uris: [REDIRECT_URI], ...metadata });
+        const body = await response.json() as Record<string, unknown>;
+        assert.equal(response.status, 400, JSON.stringify(metadata));
+        assert.equal(body.error, 'invalid_client_metadata', JSON.stringify(metadata));
+        assert.match(String(body.error_description), message);
+      }
+    });
+
+    it('refuses a redirect URI the client did not register at the PAR endpoint: 400 invalid_request, nothing to redirect to', async () => {
+      const result = await push({ redirect_uri: 'https://attacker.example.test/callback' });
+      assert.equal(result.status, 400);
+      assert.equal(result.body.error, 'invalid_request');
+      assert.match(String(result.body.error_description), /redirect_uri did not match any of the client's registered redirect_uris/);
+    });
+
+    it('discovery lists only PS256, ES256 and EdDSA, never none, and serves jwks_uri over TLS with keys of 2048 bits or more', async () => {
+      const metadata = await (await withCertA(`${deployment.issuer}/.well-known/openid-configuration`)).json() as Record<string, unknown>;
+      const lists = Object.entries(metadata).filter(([name]) => name.endsWith('_signing_alg_values_supported'));
+      assert.ok(lists.length >= 2, lists.map(([name]) => name).join());
+      for (const [name, algs] of lists) {
+        for (const alg of algs as string[]) assert.ok(['PS256', 'ES256', 'EdDSA', 'Ed25519'].includes(alg), `${name}: ${alg}`);
+      }
+      assert.match(String(metadata.jwks_uri), /^https:/);
+      const jwks = await (await withCertA(String(metadata.jwks_uri))).json() as { keys: { kty: string; n?: string }[] };
+      for (const key of jwks.keys.filter(({ kty }) => kty === 'RSA')) assert.ok(Buffer.from(key.n!, 'base64url').length * 8 >= 2048);
+    });
+  });
+
+  describe('5.3.2.2: the authorization endpoint flow', () => {
+    it('PAR refuses response_type code id_token, PKCE plain and a missing redirect_uri: 400', async () => {
+      const cases: [Record<string, string>, string][] = [
+        [{ response_type: 'code id_token', nonce: 'n' }, 'unsupported_response_type'],
+        [{ code_challenge_method: 'plain' }, 'invalid_request'],
+        [{ redirect_uri: '' }, 'invalid_request'],
+      ];
+      for (const [form, error] of cases) {
+        const result = await push(form);
+        assert.equal(result.status, 400, JSON.stringify(form));
+        assert.equal(result.body.error, error, JSON.stringify(form));
+      }
+    });
+
+    it('a PAR request_uri expires in under 600 s, a 64-character nonce is accepted, redirects are never 307, a code is redeemed once, and credentials carry 128 bits or more', async () => {
+      const verifier = oidc.randomPKCECodeVerifier();
+      const pushed = await push({ nonce: 'n'.repeat(64), code_challenge: await oidc.calculatePKCECodeChallenge(verifier) });
+      assert.equal(pushed.status, 201);
+      assert.ok(Number(pushed.body.expires_in) > 0 && Number(pushed.body.expires_in) < 600, String(pushed.body.expires_in));
+      const statuses: number[] = [];
+      const url = new URL(`${deployment.issuer}/auth?${new URLSearchParams({ client_id: 'tpp-mtls', request_uri: String(pushed.body.request_uri) })}`);
+      const callback = await authorize(url, tlsFetch(pki.root), REDIRECT_URI, statuses);
+      assert.ok(statuses.every((status) => status === 302 || status === 303), statuses.join(','));
+      const code = String(callback.searchParams.get('code'));
+      // 128 bits are 22 base64url characters.
+      assert.ok(code.length >= 22);
+      const exchange = () => postForm(withCertA, `${deployment.mtlsOrigin}/token`, { client_id: 'tpp-mtls', grant_type: 'authorization_code', code, redirect_uri: REDIRECT_URI, code_verifier: verifier });
+      const first = await exchange();
+      assert.equal(first.status, 200);
+      assert.ok(String(first.body.access_token).length >= 22);
+      const second = await exchange();
+      assert.equal(second.status, 400);
+      assert.equal(second.body.error, 'invalid_grant');
+    });
+
+    it('the authorization endpoint answers no CORS request', async () => {
+      const pushed = await push({});
+      const response = await tlsFetch(pki.root)(`${deployment.issuer}/auth?${new URLSearchParams({ client_id: 'tpp-mtls', request_uri: String(pushed.body.request_uri) })}`, {
+        redirect: 'manual',
+        headers: { origin: 'https://rp.example.test' },
+      });
+      assert.equal(response.headers.get('access-control-allow-origin'), null);
+      const preflight = await tlsFetch(pki.root)(`${deployment.issuer}/auth`, { method: 'OPTIONS', headers: { origin: 'https://rp.example.test', 'access-control-request-method': 'GET' } });
+      assert.equal(preflight.headers.get('access-control-allow-origin'), null);
+    });
+  });
+
+  describe('5.2: network layer', () => {
+    it('both listeners refuse TLS 1.1 and TLS 1.2 suites outside BCP 195\'s recommended ones, and accept TLS 1.2 ECDHE-GCM and TLS 1.3; the mTLS alias sends Strict-Transport-Security', async () => {
+      for (const server of [deployment.listeners.main, deployment.listeners.alias]) {
+        const tls11 = await handshake(server, { ca: pki.root.pem, minVersion: 'TLSv1.1', maxVersion: 'TLSv1.1', ciphers: 'DEFAULT@SECLEVEL=0' });
+        assert.equal(tls11.ok, false);
+        for (const cipher of ['AES128-GCM-SHA256', 'ECDHE-ECDSA-AES128-SHA256', 'ECDHE-ECDSA-CHACHA20-POLY1305', 'DHE-RSA-AES128-GCM-SHA256']) {
+          assert.equal((await handshake(server, { ca: pki.root.pem, minVersion: 'TLSv1.2', maxVersion: 'TLSv1.2', ciphers: cipher })).ok, false, cipher);
+        }
+        assert.deepEqual(await handshake(server, { ca: pki.root.pem, minVersion: 'TLSv1.2', maxVersion: 'TLSv1.2', ciphers: 'ECDHE-ECDSA-AES128-GCM-SHA256' }), { ok: true, protocol: 'TLSv1.2', cipher: 'ECDHE-ECDSA-AES128-GCM-SHA256' });
+        assert.equal((await handshake(server, { ca: pki.root.pem, minVersion: 'TLSv1.3' })).ok, true);
+      }
+      const response = await withCertA(`${deployment.mtlsOrigin}/.well-known/openid-configuration`);
+      assert.equal(response.headers.get('strict-transport-security'), 'max-age=31536000');
     });
   });
 });
