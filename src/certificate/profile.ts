@@ -93,8 +93,6 @@ export interface CertificateProfile {
   readonly policyConstraints?: PolicyConstraints;
   /** SkipCerts of `inhibitAnyPolicy` (RFC 5280 4.2.1.14). */
   readonly inhibitAnyPolicy?: number;
-  /** http(s) URLs of the CRL distribution points (RFC 5280 4.2.1.13). */
-  readonly crlUrls: readonly string[];
   /** http(s) URLs of the OCSP responders (RFC 5280 4.2.2.1). */
   readonly ocspUrls: readonly string[];
   /** Issuer and subject are the same name (RFC 5280 section 6.1). */
@@ -181,7 +179,6 @@ function decodeProfile(der: Buffer): CertificateProfile {
     spki: spki.bytes,
     spkiSha256: createHash('sha256').update(spki.bytes).digest('base64url'),
     extensions,
-    crlUrls: [],
     ocspUrls: [],
     selfIssued: issuerView.key === subjectView.key,
     ...decodeExtensions(extensions),
@@ -210,7 +207,7 @@ export function decodeTime(element: Tlv): number {
 }
 
 type DecodedExtensions = Partial<Pick<CertificateProfile, 'basicConstraints' | 'keyUsage' | 'extendedKeyUsage' | 'subjectKeyId'
-  | 'authorityKeyId' | 'subjectAltNames' | 'nameConstraints' | 'crlUrls' | 'ocspUrls' | 'certificatePolicies' | 'policyMappings'
+  | 'authorityKeyId' | 'subjectAltNames' | 'nameConstraints' | 'ocspUrls' | 'certificatePolicies' | 'policyMappings'
   | 'policyConstraints' | 'inhibitAnyPolicy'>>;
 
 function decodeExtensions(extensions: Map<string, { critical: boolean; value: Buffer }>): DecodedExtensions {
@@ -268,13 +265,10 @@ function decodeExtensions(extensions: Map<string, { critical: boolean; value: Bu
   if (value) out.policyConstraints = decodePolicyConstraints(value);
   value = get(EXT.inhibitAnyPolicy);
   if (value) out.inhibitAnyPolicy = decodeInhibitAnyPolicy(value);
+  // Only checked here, so a malformed one makes the certificate malformed: revocation reads the
+  // whole structure itself (revocation/distribution-points.ts), reasons and CRL issuers included.
   value = get(EXT.crlDistributionPoints);
-  if (value) {
-    const points = AsnConvert.parse(value, CRLDistributionPoints);
-    out.crlUrls = points.flatMap((point) => (point.distributionPoint?.fullName ?? [])
-      .map((name) => name.uniformResourceIdentifier)
-      .filter((uri): uri is string => uri !== undefined && /^https?:\/\//i.test(uri)));
-  }
+  if (value) AsnConvert.parse(value, CRLDistributionPoints);
   value = get(EXT.authorityInfoAccess);
   if (value) {
     const access = AsnConvert.parse(value, AuthorityInfoAccessSyntax);
