@@ -2,12 +2,16 @@
 // category. The suite lives outside the package (../shared/testdata/x509-limbo/limbo.json from the
 // repository root, or LIMBO_JSON), so this is a development aid, never part of `npm test`.
 //
+// It runs every applicable case with the default options, then again with the two checks the
+// validator makes stricter than RFC 5280 on request (README, "Positions"), and counts the policy
+// cases (RFC 5280 6.1 policy processing) on their own line.
+//
 // Usage: npm run conformance [-- --verbose]
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ConfigurationError } from '../src/errors.js';
-import { subjectMatches, verifyCertificateChain, type Purpose } from '../src/certificate/index.js';
+import { subjectMatches, verifyCertificateChain, type Purpose, type VerifyChainOptions } from '../src/certificate/index.js';
 
 interface LimboCase {
   id: string;
@@ -50,9 +54,17 @@ function purposeOf(test: LimboCase): Purpose {
   return test.extended_key_usage.includes('clientAuth') ? 'clientAuth' : 'any';
 }
 
-async function outcome(test: LimboCase): Promise<{ result: 'SUCCESS' | 'FAILURE'; detail: string }> {
+/** The checks stricter than RFC 5280 that the validator offers as options. */
+const STRICT: Partial<VerifyChainOptions> = { requireCriticalBasicConstraints: true, checkAnchorValidity: true };
+
+function isPolicyCase(test: LimboCase): boolean {
+  return test.features.includes('has-policy-constraints') || /::pc::|polic/i.test(test.id);
+}
+
+async function outcome(test: LimboCase, extra: Partial<VerifyChainOptions> = {}): Promise<{ result: 'SUCCESS' | 'FAILURE'; detail: string }> {
   try {
     const verdict = await verifyCertificateChain(test.peer_certificate, {
+      ...extra,
       trustAnchors: test.trusted_certs,
       intermediates: test.untrusted_intermediates,
       at: test.validation_time ? new Date(test.validation_time) : new Date(),
@@ -78,6 +90,8 @@ const suite = JSON.parse(readFileSync(file, 'utf8')) as { testcases: LimboCase[]
 const categories = new Map<string, { passed: number; failed: number }>();
 const skipped = new Map<string, string[]>();
 const failures: string[] = [];
+const policy = { passed: 0, total: 0 };
+let strictPassed = 0;
 for (const test of suite.testcases) {
   const reason = notApplicable(test);
   if (reason) {
@@ -87,6 +101,11 @@ for (const test of suite.testcases) {
   const category = test.id.split('::').slice(0, test.id.split('::').length > 2 ? 2 : 1).join('::');
   const entry = categories.get(category) ?? { passed: 0, failed: 0 };
   const { result, detail } = await outcome(test);
+  if ((await outcome(test, STRICT)).result === test.expected_result) strictPassed += 1;
+  if (isPolicyCase(test)) {
+    policy.total += 1;
+    if (result === test.expected_result) policy.passed += 1;
+  }
   if (result === test.expected_result) entry.passed += 1;
   else {
     entry.failed += 1;
@@ -105,6 +124,8 @@ for (const [category, { passed: p, failed: f }] of [...categories].sort()) {
   total += p + f;
 }
 console.log(`\napplicable: ${total}, passed: ${passed}, failed: ${total - passed}, ${((100 * passed) / total).toFixed(1)}%`);
+console.log(`policy cases (RFC 5280 6.1 policy processing, policy extensions): ${policy.passed} of ${policy.total}`);
+console.log(`with ${Object.keys(STRICT).join(' and ')}: passed ${strictPassed} of ${total}`);
 console.log(`not applicable: ${suite.testcases.length - total}`);
 for (const [reason, ids] of skipped) console.log(`  ${String(ids.length).padStart(3)}  ${reason}${verbose ? `\n       ${ids.join('\n       ')}` : ''}`);
 if (failures.length) console.log(`\nfailures:\n  ${failures.join('\n  ')}`);
