@@ -88,6 +88,31 @@ describe('Redis adapter: client registry', () => {
       assert.deepEqual((await clients.list()).map((client) => client.client_id), ids);
     });
 
+    it('of 20 concurrent adds of one client_id exactly one succeeds, and its record is the one stored', async () => {
+      const candidates = Array.from({ length: 20 }, (_, index) => ({ ...TLS_CLIENT, tls_client_auth_subject_dn: `CN=candidate-${index},O=Example` }));
+      const results = await Promise.allSettled(candidates.map((candidate) => clients.add(candidate)));
+      const added = results.filter((result) => result.status === 'fulfilled');
+      assert.equal(added.length, 1);
+      for (const result of results) {
+        if (result.status === 'rejected') assert.equal((result.reason as Error).message, 'client mtls-client already exists; use update');
+      }
+      assert.deepEqual(await clients.get('mtls-client'), added[0]!.value);
+    });
+
+    it('an update racing a removal never brings the client back (every start offset from 0 to 7 ms, 3 rounds each)', async () => {
+      for (let round = 0; round < 24; round += 1) {
+        await clients.add(TLS_CLIENT);
+        const update = clients.update({ ...TLS_CLIENT, tls_client_auth_subject_dn: `CN=round-${round},O=Example` });
+        await new Promise((resolve) => setTimeout(resolve, round % 8));
+        const [updated, removed] = await Promise.allSettled([update, clients.remove('mtls-client')]);
+        assert.deepEqual(removed, { status: 'fulfilled', value: true }, `round ${round}`);
+        if (updated.status === 'rejected') {
+          assert.equal((updated.reason as Error).message, 'client mtls-client does not exist; use add');
+        }
+        assert.equal(await clients.get('mtls-client'), undefined, `round ${round}: the removed client came back (update ${updated.status})`);
+      }
+    });
+
     it('removes a client: the provider no longer finds it', async () => {
       await clients.add(TLS_CLIENT);
       assert.equal(await clients.remove('mtls-client'), true);
