@@ -1,13 +1,11 @@
 // Per-client trust at the token endpoint of a real provider: anchor pins with a cross-signed CA
 // (a client pinned to either anchor of the pair authenticates), certificate policies registered
 // per client (a PSD2 deployment accepting only QWACs), and pins computed the README's way.
-import 'reflect-metadata';
 import assert from 'node:assert/strict';
-import { webcrypto } from 'node:crypto';
-import * as x509 from '@peculiar/x509';
 import { spkiSha256 } from '../../../src/index.js';
 import { postForm, tlsFetch } from '../../support/client.js';
-import { createTestPki, issue, KeyUsage, type TestCertificate, type TestPki } from '../../support/pki.js';
+import { crossSign } from '../../support/cross-sign.js';
+import { createTestPki, issue, type TestCertificate, type TestPki } from '../../support/pki.js';
 import { ANY_POLICY, certificatePolicies } from '../../support/policies.js';
 import { startTestProvider, type TestProvider } from '../../support/provider.js';
 
@@ -15,27 +13,6 @@ const QWAC = '0.4.0.194112.1.4';
 const QCP_N = '0.4.0.194112.1.0';
 const CROSS_DN = 'CN=cross-client,O=Example Bank,C=GB';
 const TPP_DN = 'CN=tpp,O=Example TPP,C=GB';
-
-/** `subject`'s name and key, certified by `issuer`: the other half of a cross-signed pair. */
-async function crossSign(subject: TestCertificate, issuer: TestCertificate): Promise<string> {
-  const cert = await x509.X509CertificateGenerator.create({
-    serialNumber: '02cafe',
-    subject: subject.cert.subject,
-    issuer: issuer.cert.subject,
-    notBefore: new Date(Date.now() - 60_000),
-    notAfter: new Date(Date.now() + 24 * 3600_000),
-    signingAlgorithm: { name: 'ECDSA', hash: 'SHA-256' },
-    publicKey: subject.keys.publicKey,
-    signingKey: issuer.keys.privateKey,
-    extensions: [
-      new x509.BasicConstraintsExtension(true, undefined, true),
-      new x509.KeyUsagesExtension(KeyUsage.keyCertSign | KeyUsage.cRLSign, true),
-      await x509.SubjectKeyIdentifierExtension.create(subject.keys.publicKey),
-      await x509.AuthorityKeyIdentifierExtension.create(issuer.keys.publicKey),
-    ],
-  }, webcrypto as never);
-  return `${cert.toString('pem')}\n`;
-}
 
 const client = (clientId: string, dn: string, extra: Record<string, unknown>) => ({
   client_id: clientId,
