@@ -178,6 +178,16 @@ describe('FAPI 1.0 Advanced requirements, against fapi1Advanced() over real TLS'
   }
 
   describe('Part 2 5.2.2: signed request objects', () => {
+    it('items 1 and 2: refuses a request without a signed request object, and response_type=code without response_mode=jwt', async () => {
+      const config = await client();
+      const plain = await refusal(oidc.buildAuthorizationUrl(config, { redirect_uri: REDIRECT_URI, response_type: 'code', response_mode: 'jwt', scope: 'openid', nonce: 'n' }));
+      assert.equal(plain.error, 'invalid_request');
+      assert.match(plain.description, /Request Object must be used/);
+      const withoutJarm = await refusal(await signedRequest(config, { redirect_uri: REDIRECT_URI, response_mode: 'query', code_challenge: 'x'.repeat(43), code_challenge_method: 'S256' }));
+      assert.equal(withoutJarm.error, 'invalid_request');
+      assert.match(withoutJarm.description, /response_mode not allowed|response_mode is not allowed/);
+    });
+
     it('item 9: only the request object\'s parameters are used (a state outside it is ignored)', async () => {
       const config = await client();
       const url = await signedRequest(config, { redirect_uri: REDIRECT_URI, state: 'inside', code_challenge: 'x'.repeat(43), code_challenge_method: 'S256' });

@@ -8,6 +8,7 @@ import type { ClientMetadata } from 'oidc-provider';
 import * as oidc from 'openid-client';
 import { authorize, discover, postForm, tlsFetch, type Fetch } from '../../support/client.js';
 import { createTestPki, type TestPki } from '../../support/pki.js';
+import { x5t } from '../../support/thumbprint.js';
 import { assertionFields, clientAssertion, REDIRECT_URI, startFapiDeployment, type FapiDeployment } from './deployment.js';
 import { handshake } from './handshake.js';
 
@@ -247,6 +248,37 @@ describe('FAPI 2.0 Security Profile requirements, against fapi2SecurityProfile()
   });
 
   describe('5.3.2.2: the authorization endpoint flow', () => {
+    it('happy path: discovery, PAR with tls_client_auth at the mTLS alias, PKCE S256, iss in the response, and a certificate-bound access token (openid-client)', async () => {
+      const config = await mtlsClient('tpp-mtls');
+      const metadata = config.serverMetadata();
+      assert.equal(metadata.require_pushed_authorization_requests, true);
+      assert.deepEqual(metadata.code_challenge_methods_supported, ['S256']);
+      assert.deepEqual(metadata.response_types_supported, ['code']);
+      assert.equal(metadata.authorization_response_iss_parameter_supported, true);
+      assert.equal(metadata.tls_client_certificate_bound_access_tokens, true);
+      const verifier = oidc.randomPKCECodeVerifier();
+      const url = await oidc.buildAuthorizationUrlWithPAR(config, { redirect_uri: REDIRECT_URI, scope: 'openid', code_challenge: await oidc.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256' });
+      assert.deepEqual([...url.searchParams.keys()].sort(), ['client_id', 'request_uri']);
+      const callback = await authorize(url, tlsFetch(pki.root), REDIRECT_URI);
+      assert.equal(callback.searchParams.get('iss'), deployment.issuer);
+      const tokens = await oidc.authorizationCodeGrant(config, callback, { pkceCodeVerifier: verifier, idTokenExpected: true });
+      const introspected = await oidc.tokenIntrospection(config, tokens.access_token);
+      assert.deepEqual(introspected.cnf, { 'x5t#S256': x5t(pki.clientA) });
+    });
+
+    it('refuses an authorization request that does not go through PAR, and a pushed request without client authentication', async () => {
+      const config = await mtlsClient('tpp-mtls');
+      const direct = oidc.buildAuthorizationUrl(config, { redirect_uri: REDIRECT_URI, scope: 'openid', code_challenge: 'x'.repeat(43), code_challenge_method: 'S256' });
+      const callback = await authorize(direct, tlsFetch(pki.root), REDIRECT_URI);
+      assert.equal(callback.searchParams.get('error'), 'invalid_request');
+      assert.equal(callback.searchParams.get('code'), null);
+      const anonymous = await postForm(tlsFetch(pki.root), `${deployment.mtlsOrigin}/request`, {
+        client_id: 'tpp-mtls', response_type: 'code', redirect_uri: REDIRECT_URI, scope: 'openid', code_challenge: 'x'.repeat(43), code_challenge_method: 'S256',
+      });
+      assert.equal(anonymous.status, 401);
+      assert.equal(anonymous.body.error, 'invalid_client');
+    });
+
     it('PAR refuses response_type code id_token, PKCE plain and a missing redirect_uri: 400', async () => {
       const cases: [Record<string, string>, string][] = [
         [{ response_type: 'code id_token', nonce: 'n' }, 'unsupported_response_type'],
