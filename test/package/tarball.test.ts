@@ -3,9 +3,10 @@
 import assert from 'node:assert/strict';
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { promisify } from 'node:util';
 import { quickStart } from '../../scripts/check-readme.js';
@@ -61,6 +62,19 @@ describe('packed tarball in a scratch app, with the README quick start verbatim'
     const { version } = JSON.parse(await readFile(join(root, 'node_modules/oidc-provider/package.json'), 'utf8')) as { version: string };
     await writeFile(join(dir, 'package.json'), JSON.stringify({ name: 'scratch-app', private: true, type: 'module' }));
     await run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--no-package-lock', tarball, `oidc-provider@${version}`], { cwd: dir, maxBuffer: 16 << 20 });
+
+    // Source maps and declaration maps point into the sources the tarball ships beside dist/.
+    const installed = join(dir, 'node_modules/oidc-provider-mtls');
+    const maps = (await readdir(join(installed, 'dist'), { recursive: true })).filter((file) => file.endsWith('.map'));
+    assert.ok(maps.length > 0, 'the package ships source maps');
+    for (const map of maps) {
+      const { sources } = JSON.parse(await readFile(join(installed, 'dist', map), 'utf8')) as { sources: string[] };
+      for (const source of sources) assert.ok(existsSync(join(installed, 'dist', dirname(map), source)), `${map} points to ${source}, which the tarball lacks`);
+    }
+
+    // ESM only, and require() works where Node loads ES modules synchronously (20.19+, 22.12+), as the README says.
+    const required = await run(process.execPath, ['-e', "console.log(typeof require('oidc-provider-mtls').createMtls)"], { cwd: dir });
+    assert.equal(required.stdout.trim(), 'function');
 
     const snippet = quickStart(await readFile(join(root, 'README.md'), 'utf8'));
     await Promise.all([
