@@ -8,6 +8,16 @@ import { MtlsError, type MtlsErrorCode } from '../../src/errors.js';
 export const RUNS = Number(process.env.FUZZ_RUNS ?? 10_000);
 if (!Number.isInteger(RUNS) || RUNS < 1) throw new Error('FUZZ_RUNS must be a positive integer');
 
+/**
+ * One seed for every property of the run: fixed in `npm test`, so each run checks the same cases;
+ * `FUZZ_SEED=random` (as `npm run fuzz` sets) explores new ones. Printed so that a failure can be
+ * replayed with FUZZ_SEED=<seed>.
+ */
+export const SEED = process.env.FUZZ_SEED === 'random' ? Math.floor(Math.random() * 2 ** 31) : Number(process.env.FUZZ_SEED ?? 8705);
+if (!Number.isInteger(SEED)) throw new Error('FUZZ_SEED must be an integer or "random"');
+fc.configureGlobal({ seed: SEED });
+console.log(`fuzz: seed ${SEED} (FUZZ_SEED=${SEED} replays it), ${RUNS} cases per property`);
+
 /** Mocha timeout for a property of RUNS cases, scaled from the default 10,000. */
 export const fuzzTimeout = (perTenThousandMs = 60_000) => Math.max(perTenThousandMs, Math.ceil((RUNS / 10_000) * perTenThousandMs));
 

@@ -4,6 +4,8 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { HeaderMalformedError } from '../../src/errors.js';
 import { HEADER_FORMATS, parseClientCertificateHeader, type HeaderFormat } from '../../src/intake/index.js';
+// For its fixed, printed seed (fast-check's global configuration).
+import '../fuzz/support.js';
 import { createTestPki, type TestPki } from '../support/pki.js';
 import * as shape from './shapes.js';
 
