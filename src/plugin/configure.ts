@@ -1,6 +1,6 @@
-import { isIP } from 'node:net';
 import { errors } from 'oidc-provider';
 import { isPolicyOid } from '../certificate/policies.js';
+import { parseIpAddress } from '../certificate/ip.js';
 import { parseDistinguishedName } from '../certificate/subject.js';
 import { ConfigurationError } from '../errors.js';
 import { ANCHOR_PINS, CERTIFICATE_POLICIES, certificateAuthorized, certificateSubjectMatches, getCertificate } from './hooks.js';
@@ -61,9 +61,18 @@ function validateMetadata(key: string, value: unknown, metadata: Record<string, 
       invalid(`tls_client_auth_subject_dn is not a valid RFC 4514 distinguished name: ${(error as Error).message}`);
     }
   }
+  // The same parsers the matcher uses (subject.ts), so what registers can authenticate.
   const ip = metadata.tls_client_auth_san_ip;
-  if (typeof ip === 'string' && isIP(ip) === 0) {
-    invalid('tls_client_auth_san_ip must be an IPv4 or IPv6 address');
+  if (typeof ip === 'string' && parseIpAddress(ip) === undefined) {
+    invalid('tls_client_auth_san_ip must be an IPv4 or IPv6 address: dotted decimal without leading zeros, or IPv6 text without a zone identifier (an iPAddress SAN holds 4 or 16 octets, RFC 5280 4.2.1.6)');
+  }
+  for (const key of ['tls_client_auth_san_dns', 'tls_client_auth_san_uri', 'tls_client_auth_san_email'] as const) {
+    const value = metadata[key];
+    // dNSName, uniformResourceIdentifier and rfc822Name are IA5Strings (RFC 5280 4.2.1.6): a
+    // non-ASCII value can never be in a certificate's SAN, so it could never authenticate.
+    if (typeof value === 'string' && !/^[\x00-\x7f]*$/.test(value)) {
+      invalid(`${key} must be ASCII, as the certificate's SAN is an IA5String (RFC 5280 4.2.1.6): register an internationalized domain name as its A-label (xn--...)`);
+    }
   }
 }
 
