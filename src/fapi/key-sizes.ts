@@ -3,46 +3,59 @@ import { ConfigurationError } from '../errors.js';
 import type { ProfileRules } from './profiles.js';
 
 /**
- * The smallest RSA modulus both profiles accept: FAPI 2.0 SP 5.4.1 item 2, and BCP 195 (RFC 9325
- * section 4.3), whose key lengths FAPI 1.0 Part 1 5.2.2 item 5 requires. The elliptic curves the
- * host supports (P-256 and larger, Ed25519) all meet the 224-bit minimum for EC keys (5.4.1 item 3).
+ * The smallest keys both profiles accept: FAPI 2.0 SP 5.4.1 items 2 and 3, and BCP 195 (RFC 9325
+ * section 4.3), whose key lengths FAPI 1.0 Part 1 5.2.2 item 5 requires: RSA moduli of 2048 bits,
+ * elliptic curves of 224 bits.
  */
 const MIN_RSA_BITS = 2048;
+const MIN_EC_BITS = 224;
 
-/** Bits of an RSA JWK's modulus, or `undefined` for a key that is not RSA. */
-function rsaBits(jwk: unknown): number | undefined {
-  const { kty, n } = (jwk ?? {}) as { kty?: unknown; n?: unknown };
-  if (kty !== 'RSA' || typeof n !== 'string') return undefined;
+/** Field sizes of the JOSE curves (RFC 7518 section 6.2.1.1, RFC 8812 section 3.1). */
+const EC_CURVE_BITS: Readonly<Record<string, number>> = { 'P-256': 256, 'P-384': 384, 'P-521': 521, secp256k1: 256 };
+
+/** Bits of an RSA modulus given in base64url. */
+function modulusBits(n: string): number {
   const modulus = Buffer.from(n, 'base64url');
   const first = modulus.findIndex((byte) => byte !== 0);
-  if (first === -1) return 0;
-  return (modulus.length - first) * 8 - Math.clz32(modulus[first]!) + 24;
+  return first === -1 ? 0 : (modulus.length - first) * 8 - Math.clz32(modulus[first]!) + 24;
 }
 
-/** The keys of a JWK Set that are too short, as `kid` (or position) and size. */
+/** What is too short about a JWK, or `undefined` when it is long enough or not RSA or EC. */
+function shortness(jwk: unknown): string | undefined {
+  const { kty, n, crv } = (jwk ?? {}) as { kty?: unknown; n?: unknown; crv?: unknown };
+  if (kty === 'RSA' && typeof n === 'string') {
+    const bits = modulusBits(n);
+    return bits < MIN_RSA_BITS ? `RSA, ${bits} bits` : undefined;
+  }
+  if (kty === 'EC') {
+    // A curve the table does not know is none the host can use either.
+    return (EC_CURVE_BITS[String(crv)] ?? 0) < MIN_EC_BITS ? `EC, curve ${String(crv)}` : undefined;
+  }
+  return undefined;
+}
+
+/** The keys of a JWK Set that are too short, named by `kid` (or position) and what is short. */
 function shortKeys(jwks: unknown): string[] {
   const keys = (jwks as { keys?: unknown } | undefined)?.keys;
   if (!Array.isArray(keys)) return [];
   return keys.flatMap((jwk: unknown, index) => {
-    const bits = rsaBits(jwk);
-    if (bits === undefined || bits >= MIN_RSA_BITS) return [];
+    const problem = shortness(jwk);
+    if (problem === undefined) return [];
     const kid = (jwk as { kid?: unknown }).kid;
-    return [`${typeof kid === 'string' ? `"${kid}"` : `#${index}`} (RSA, ${bits} bits)`];
+    return [`${typeof kid === 'string' ? `"${kid}"` : `#${index}`} (${problem})`];
   });
 }
 
-/** Refuses, with the host's `invalid_client_metadata`, a client `jwks` holding a short RSA key. */
+const NEEDED = `RSA keys need at least ${MIN_RSA_BITS} bits and EC keys a curve of at least ${MIN_EC_BITS} bits`;
+
+/** Refuses, with the host's `invalid_client_metadata`, a client `jwks` holding a short key. */
 export function checkClientKeys(metadata: Record<string, unknown>, rules: ProfileRules): void {
   const short = shortKeys(metadata.jwks);
-  if (short.length > 0) {
-    throw new errors.InvalidClientMetadata(`jwks key ${short.join(', ')} is too short for ${rules.title}; RSA keys need at least ${MIN_RSA_BITS} bits`);
-  }
+  if (short.length > 0) throw new errors.InvalidClientMetadata(`jwks key ${short.join(', ')} is too short for ${rules.title}; ${NEEDED}`);
 }
 
 /** Refuses, at configure time, provider signing keys (`jwks`) shorter than the profile allows. */
 export function checkProviderKeys(config: Record<string, unknown>, rules: ProfileRules): void {
   const short = shortKeys(config.jwks);
-  if (short.length > 0) {
-    throw new ConfigurationError(`jwks key ${short.join(', ')} is too short for ${rules.title}; use RSA keys of at least ${MIN_RSA_BITS} bits`);
-  }
+  if (short.length > 0) throw new ConfigurationError(`jwks key ${short.join(', ')} is too short for ${rules.title}; ${NEEDED}`);
 }

@@ -96,7 +96,7 @@ describe('fapi2SecurityProfile()', () => {
     refuses(() => mtls.configure({ features: { dPoP: { enabled: true } } }), /^features.dPoP.enabled is true, .*fapi2SecurityProfile\(mtls, \{ dpop: true \}\)/);
     refuses(() => mtls.configure({ features: { pushedAuthorizationRequests: { allowUnregisteredRedirectUris: true } } }), /^features.pushedAuthorizationRequests.allowUnregisteredRedirectUris is true, .*remove it/);
     const short = generateKeyPairSync('rsa', { modulusLength: 1024 }).privateKey.export({ format: 'jwk' });
-    refuses(() => mtls.configure({ jwks: { keys: [{ ...short, kid: 'old', alg: 'PS256' }] } }), /^jwks key "old" \(RSA, 1024 bits\) is too short for FAPI 2.0 Security Profile; use RSA keys of at least 2048 bits$/);
+    refuses(() => mtls.configure({ jwks: { keys: [{ ...short, kid: 'old', alg: 'PS256' }] } }), /^jwks key "old" \(RSA, 1024 bits\) is too short for FAPI 2.0 Security Profile; RSA keys need at least 2048 bits and EC keys a curve of at least 224 bits$/);
   });
 
   it('refuses a clockTolerance outside 10 to 60 seconds (5.3.2.1 item 13) and keeps the one it allows', () => {

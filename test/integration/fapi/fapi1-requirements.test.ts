@@ -246,6 +246,16 @@ describe('FAPI 1.0 Advanced requirements, against fapi1Advanced() over real TLS'
       }
     });
 
+    it('5.2.2.2 and 5.2.2.3: refuses a request for openid without nonce, and one without openid and without state', async () => {
+      const config = await client();
+      const noNonce = await refusal(await signedRequest(config, { redirect_uri: REDIRECT_URI, nonce: '', code_challenge: 'x'.repeat(43), code_challenge_method: 'S256' }, (payload) => { delete payload.nonce; }));
+      assert.equal(noNonce.error, 'invalid_request', noNonce.description);
+      assert.match(noNonce.description, /nonce/);
+      const noState = await refusal(await signedRequest(config, { redirect_uri: REDIRECT_URI, scope: 'api:read', code_challenge: 'x'.repeat(43), code_challenge_method: 'S256' }, (payload) => { delete payload.nonce; delete payload.state; }));
+      assert.equal(noState.error, 'invalid_request', noState.description);
+      assert.match(noState.description, /state/);
+    });
+
     it('items 13 and 16: a code is redeemed once, and codes and tokens carry 128 bits or more', async () => {
       const config = await client();
       oidc.useJwtResponseMode(config);

@@ -209,7 +209,7 @@ describe('FAPI 2.0 Security Profile requirements, against fapi2SecurityProfile()
       assert.equal(result.body.error, 'unsupported_grant_type');
     });
 
-    it('dynamic registration refuses public clients, client secrets, unbound access tokens and RSA keys under 2048 bits: 400 invalid_client_metadata', async () => {
+    it('dynamic registration refuses public clients, client secrets, unbound access tokens, RSA keys under 2048 bits and EC keys under 224 bits: 400 invalid_client_metadata', async () => {
       const { publicKey } = await webcrypto.subtle.generateKey({ name: 'RSASSA-PKCS1-v1_5', modulusLength: 1024, publicExponent: new Uint8Array([1, 0, 1]), hash: 'SHA-256' }, true, ['sign', 'verify']) as webcrypto.CryptoKeyPair;
       const shortKey = { ...await webcrypto.subtle.exportKey('jwk', publicKey), alg: 'PS256', use: 'sig', kid: 'short' };
       const cases: [Record<string, unknown>, RegExp][] = [
@@ -217,6 +217,7 @@ describe('FAPI 2.0 Security Profile requirements, against fapi2SecurityProfile()
         [{ token_endpoint_auth_method: 'client_secret_basic' }, /token_endpoint_auth_method "client_secret_basic" is not allowed/],
         [{ tls_client_certificate_bound_access_tokens: false }, /requires sender-constrained access tokens/],
         [{ token_endpoint_auth_method: 'private_key_jwt', jwks: { keys: [shortKey] } }, /^jwks key "short" \(RSA, 1024 bits\) is too short for FAPI 2.0 Security Profile/],
+        [{ token_endpoint_auth_method: 'private_key_jwt', jwks: { keys: [{ kty: 'EC', crv: 'P-192', x: 'AA', y: 'AA' }] } }, /^jwks key #0 \(EC, curve P-192\) is too short/],
       ];
       for (const [metadata, message] of cases) {
         const response = await register({ redirect_uris: [REDIRECT_URI], ...metadata });
@@ -279,10 +280,11 @@ describe('FAPI 2.0 Security Profile requirements, against fapi2SecurityProfile()
       assert.equal(anonymous.body.error, 'invalid_client');
     });
 
-    it('PAR refuses response_type code id_token, PKCE plain and a missing redirect_uri: 400', async () => {
+    it('PAR refuses response_type code id_token, PKCE plain or missing, and a missing redirect_uri: 400', async () => {
       const cases: [Record<string, string>, string][] = [
         [{ response_type: 'code id_token', nonce: 'n' }, 'unsupported_response_type'],
         [{ code_challenge_method: 'plain' }, 'invalid_request'],
+        [{ code_challenge: '', code_challenge_method: '' }, 'invalid_request'],
         [{ redirect_uri: '' }, 'invalid_request'],
       ];
       for (const [form, error] of cases) {
