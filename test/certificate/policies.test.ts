@@ -5,7 +5,8 @@ import 'reflect-metadata';
 import assert from 'node:assert/strict';
 import type * as x509 from '@peculiar/x509';
 import { ConfigurationError } from '../../src/errors.js';
-import { verifyCertificateChain, type ChainVerdict, type PolicyOptions } from '../../src/certificate/index.js';
+import { ClientCertificate, createCertificateValidator, verifyCertificateChain, type ChainVerdict, type PolicyOptions } from '../../src/certificate/index.js';
+import { createMtls } from '../../src/plugin/index.js';
 import { MAX_POLICY_NODES } from '../../src/certificate/policies.js';
 import { issue, type TestCertificate } from '../support/pki.js';
 import { ANY_POLICY, certificatePolicies, inhibitAnyPolicy, policyConstraints, policyMappings } from '../support/policies.js';
@@ -199,6 +200,17 @@ describe('certificate/policies (RFC 5280 6.1 policy processing)', () => {
       // The CA does not decode, so it cannot be part of a path.
       assert.equal((await verify(empty)).valid, false);
       expectRefused(await verify(await chain([[policyConstraints({ requireExplicitPolicy: 5 }, false)]], [])), 'ERR_MTLS_CERT_MALFORMED');
+    });
+
+    it('the validator and createMtls take the same global policy options', async () => {
+      const qcp = await chain([[certificatePolicies([QCP_N])]], [certificatePolicies([QCP_N])]);
+      const validator = createCertificateValidator({ trustAnchors: [qcp.root.pem], policies: { initialPolicySet: [QWAC], requireExplicitPolicy: true } });
+      const leaf = ClientCertificate.from(qcp.leaf.pem);
+      const intermediates = qcp.intermediates.map((c) => ClientCertificate.from(c.pem));
+      expectRefused(await validator.verify(leaf, intermediates));
+      const mtls = createMtls({ trustAnchors: [qcp.root.pem], policies: { initialPolicySet: [QCP_N], requireExplicitPolicy: true } });
+      expectPolicies(await mtls.validator!.verify(leaf, intermediates), [QCP_N]);
+      assert.throws(() => createMtls({ trustAnchors: [qcp.root.pem], policies: { initialPolicySet: 'QWAC' as unknown as string[] } }), /^ConfigurationError: policies\.initialPolicySet must be/);
     });
 
     it('validates the policy options, naming the option', async () => {
