@@ -6,8 +6,8 @@ import type { TokenVerifier, VerifiedToken } from './verifier.js';
 declare module 'fastify' {
   // Declaration merging: `request.mtls` is typed as soon as this module is imported.
   interface FastifyRequest {
-    /** Set by `fastifyBoundToken` on requests it lets through; `null` where it does not run. */
-    mtls: VerifiedToken | null;
+    /** Set by `fastifyBoundToken` on requests it lets through; `undefined` where it does not run. */
+    mtls?: VerifiedToken;
   }
 }
 
@@ -27,10 +27,17 @@ export interface FastifyBoundTokenOptions extends MiddlewareOptions {
  */
 export const fastifyBoundToken: FastifyPluginCallback<FastifyBoundTokenOptions> = Object.assign(
   function fastifyBoundToken(...[instance, options, done]: Parameters<FastifyPluginCallback<FastifyBoundTokenOptions>>): void {
-    if (typeof options !== 'object' || options === null) throw new ConfigurationError('fastifyBoundToken options must be an object');
-    const { verifier, ...middleware } = options;
-    const check = createRequestCheck(verifier, middleware);
-    if (!instance.hasRequestDecorator('mtls')) instance.decorateRequest('mtls', null);
+    let check: ReturnType<typeof createRequestCheck>;
+    try {
+      if (typeof options !== 'object' || options === null) throw new ConfigurationError('fastifyBoundToken options must be an object');
+      const { verifier, ...middleware } = options;
+      check = createRequestCheck(verifier, middleware);
+    } catch (error) {
+      // A callback plugin reports through done(): a throw would escape Fastify's boot sequence.
+      done(error as Error);
+      return;
+    }
+    if (!instance.hasRequestDecorator('mtls')) instance.decorateRequest('mtls', undefined);
     instance.addHook('onRequest', async (request, reply) => {
       const outcome = await check(request.raw);
       if (outcome.ok) {

@@ -73,7 +73,8 @@ export function createRequestCheck(
         authorization: req.headers.authorization,
         certificate,
         // Every value, so that a repeated DPoP header is refused rather than joined or dropped.
-        dpop: req.headersDistinct['dpop'],
+        // Request doubles (Fastify's inject) may lack headersDistinct; a joined value is no JWS.
+        dpop: req.headersDistinct?.['dpop'] ?? req.headers['dpop'],
         method: req.method,
         url: requestUrl(req),
       });

@@ -108,7 +108,7 @@ export interface HttpsResult {
 export function callHttps(
   origin: string,
   path: string,
-  options: { ca: TestCertificate; cert?: TestCertificate; authorization?: string; headers?: Record<string, string> },
+  options: { ca: TestCertificate; cert?: TestCertificate; authorization?: string; headers?: Record<string, string | string[]> },
 ): Promise<HttpsResult> {
   return new Promise((resolve, reject) => {
     const req = httpsRequest(new URL(path, origin), {

@@ -1,19 +1,17 @@
-// Koa and Express resource servers over real TLS (client certificates requested on loopback),
-// tokens signed at test time, keys served by a local JWKS server.
+// Koa, Express and Fastify resource servers over real TLS (client certificates requested on
+// loopback), tokens signed at test time, keys served by a local JWKS server.
 import assert from 'node:assert/strict';
-import type { RequestListener } from 'node:http';
-import express from 'express';
-import Koa from 'koa';
+import Fastify from 'fastify';
 import { ClientCertificate } from '../../../src/certificate/certificate.js';
 import { ConfigurationError, ProxyUntrustedError, type MtlsError } from '../../../src/errors.js';
 import {
   createTokenVerifier,
   expressBoundToken,
+  fastifyBoundToken,
   koaBoundToken,
   socketSource,
   type CertificateSource,
   type MiddlewareOptions,
-  type MtlsKoaState,
   type TokenVerifier,
   type TokenVerifierOptions,
 } from '../../../src/resource-server/index.js';
@@ -21,34 +19,9 @@ import { createTestPki, type TestPki } from '../../support/pki.js';
 import { x5t } from '../../support/thumbprint.js';
 import { startHttps, type StartedServer } from '../../support/tls.js';
 import { accessToken, AUDIENCE, callHttps, ISSUER, signingKey, startJsonServer, type JsonServer, type SigningKey } from '../../resource-server/helpers.js';
+import { appFor, FRAMEWORKS, type Framework } from './apps.js';
 
-type Framework = 'koa' | 'express';
 const ALGS = 'RS256 RS384 RS512 PS256 PS384 PS512 ES256 ES384 ES512 EdDSA Ed25519';
-
-function koaApp(verifier: TokenVerifier, options?: MiddlewareOptions): RequestListener {
-  const app = new Koa<MtlsKoaState>();
-  app.use(koaBoundToken(verifier, options));
-  app.use((ctx) => {
-    const { mtls } = ctx.state;
-    ctx.body = { sub: mtls.claims.sub, boundTo: mtls.boundTo ?? null, scopes: mtls.scopes, subject: mtls.certificate?.x509.subject ?? null };
-  });
-  app.silent = true;
-  return app.callback();
-}
-
-function expressApp(verifier: TokenVerifier, options?: MiddlewareOptions): RequestListener {
-  const app = express();
-  app.use(expressBoundToken(verifier, options));
-  app.get('/', (req, res) => {
-    const mtls = req.mtls!;
-    assert.equal(res.locals.mtls, mtls);
-    res.json({ sub: mtls.claims.sub, boundTo: mtls.boundTo ?? null, scopes: mtls.scopes, subject: mtls.certificate?.x509.subject ?? null });
-  });
-  app.use(((error, _req, res, _next) => {
-    res.status(500).json({ error: 'server_error', message: (error as Error).message });
-  }) as express.ErrorRequestHandler);
-  return app as unknown as RequestListener;
-}
 
 describe('resource-server middleware over real TLS', () => {
   let pki: TestPki;
@@ -65,7 +38,7 @@ describe('resource-server middleware over real TLS', () => {
     ...options,
   });
   const serve = async (framework: Framework, verifier: TokenVerifier, options?: MiddlewareOptions) => {
-    const listener = framework === 'koa' ? koaApp(verifier, options) : expressApp(verifier, options);
+    const listener = await appFor(framework, verifier, options);
     const started = await startHttps(listener, { cert: pki.server, requestCert: true } as Parameters<typeof startHttps>[1]);
     servers.push(started);
     return started.origin;
@@ -86,7 +59,7 @@ describe('resource-server middleware over real TLS', () => {
     await jwks.close();
   });
 
-  for (const framework of ['koa', 'express'] as const) {
+  for (const framework of FRAMEWORKS) {
     describe(framework, () => {
       it('lets a bound token through with its certificate and hands the result to the handler', async () => {
         const origin = await serve(framework, verifierFor());
@@ -94,7 +67,7 @@ describe('resource-server middleware over real TLS', () => {
         const response = await callHttps(origin, '/', { ca: pki.root, cert: pki.clientA, authorization: `Bearer ${token}` });
         assert.equal(response.status, 200, response.body);
         assert.deepEqual(JSON.parse(response.body), {
-          sub: 'user-1', boundTo: x5t(pki.clientA), scopes: ['api:read'], subject: pki.clientA.x509.subject,
+          sub: 'user-1', scheme: 'Bearer', boundTo: x5t(pki.clientA), jkt: null, scopes: ['api:read'], subject: pki.clientA.x509.subject,
         });
       });
 
@@ -203,5 +176,32 @@ describe('resource-server middleware over real TLS', () => {
       error instanceof ConfigurationError && error.message === 'verifier must be created with createTokenVerifier()');
     assert.throws(() => expressBoundToken(verifier, { onIntakeRefused: 'log' as never }), (error: unknown) =>
       error instanceof ConfigurationError && error.message === 'onIntakeRefused must be a function');
+  });
+
+  it('validates the Fastify plugin\'s options when it is registered', async () => {
+    for (const [options, message] of [
+      [{ verifier: {} }, 'verifier must be created with createTokenVerifier()'],
+      [{ verifier: verifierFor(), certificateSource: [] }, 'certificateSource must not be an empty list'],
+    ] as const) {
+      const app = Fastify();
+      void app.register(fastifyBoundToken, options as never);
+      await assert.rejects(async () => { await app.ready(); }, (error: unknown) =>
+        error instanceof ConfigurationError && error.message === message);
+      await app.close();
+    }
+  });
+
+  it('protects only the routes of the Fastify context it is registered in', async () => {
+    const app = Fastify();
+    await app.register(async (api) => {
+      await api.register(fastifyBoundToken, { verifier: verifierFor() });
+      api.get('/api', async (request) => ({ sub: request.mtls?.claims.sub }));
+    });
+    app.get('/health', async (request) => ({ ok: true, protected: request.mtls !== undefined }));
+    const token = await accessToken(key);
+    assert.equal((await app.inject({ url: '/api' })).statusCode, 401);
+    assert.deepEqual((await app.inject({ url: '/api', headers: { authorization: `Bearer ${token}` } })).json(), { sub: 'user-1' });
+    assert.deepEqual((await app.inject({ url: '/health' })).json(), { ok: true, protected: false });
+    await app.close();
   });
 });
