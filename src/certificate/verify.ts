@@ -175,16 +175,12 @@ export async function runVerification(
   allowedAnchors?: ReadonlySet<string>,
   alternatives = false,
 ): Promise<Verification> {
-  const refuse = (code: CertificateRejectionCode, message: string, expiresAt = at + 60_000): Verification => ({
-    verdict: { valid: false, code, message },
-    expiresAt,
-  });
   let leaf: ClientCertificate;
   try {
     leaf = ClientCertificate.from(leafInput);
     profileOf(leaf);
   } catch (cause) {
-    return refuse('ERR_MTLS_CERT_MALFORMED', (cause as Error).message);
+    return refused('ERR_MTLS_CERT_MALFORMED', (cause as Error).message, at);
   }
   // Untrusted extras that do not even decode cannot be part of a path: leave them out.
   const intermediates: ClientCertificate[] = [];
@@ -210,12 +206,7 @@ export async function runVerification(
     checkAnchorValidity: settings.checkAnchorValidity,
     ...(allowedAnchors ? { allowedAnchors } : {}),
   };
-  let first: Verification | ValidPathVerification;
-  try {
-    first = await validateAndCheck(leaf, context, settings);
-  } catch (cause) {
-    return refuse('ERR_MTLS_CERT_MALFORMED', `a certificate in the chain could not be decoded: ${(cause as Error).message}`);
-  }
+  const first = await validateAndCheck(leaf, context, settings);
   if (!('path' in first)) return first;
   let { expiresAt } = first;
   const others: ValidChain[] = [];
@@ -227,10 +218,8 @@ export async function runVerification(
       const remaining = new Set(anchors.certificates.map((anchor) => anchor.spkiSha256)
         .filter((pin) => !reached.has(pin) && (allowedAnchors === undefined || allowedAnchors.has(pin))));
       if (remaining.size === 0) break;
-      // The first build decoded every certificate these rounds can meet; a throw here only
-      // means no further alternative.
-      const next = await validateAndCheck(leaf, { ...context, allowedAnchors: remaining }, settings).catch(() => undefined);
-      if (next === undefined || !('path' in next)) break;
+      const next = await validateAndCheck(leaf, { ...context, allowedAnchors: remaining }, settings);
+      if (!('path' in next)) break;
       reached.add(next.path.anchor.spkiSha256);
       others.push(chainOf(next.path));
       expiresAt = Math.min(expiresAt, next.expiresAt);
@@ -238,6 +227,11 @@ export async function runVerification(
   }
   const verdict: ChainVerdict = { valid: true, ...chainOf(first.path), ...(others.length ? { alternatives: others } : {}) };
   return { verdict, expiresAt };
+}
+
+/** A refusal, recomputed a minute after `at` unless `expiresAt` says otherwise. */
+function refused(code: CertificateRejectionCode, message: string, at: number, expiresAt = at + 60_000): Verification {
+  return { verdict: { valid: false, code, message }, expiresAt };
 }
 
 interface ValidPathVerification {
@@ -251,14 +245,19 @@ function chainOf(path: ValidPath): ValidChain {
 
 /** One path build, then revocation over it; a refusal, or the path and when its verdict expires. */
 async function validateAndCheck(leaf: ClientCertificate, context: PathContext, settings: VerifySettings): Promise<Verification | ValidPathVerification> {
-  const path: ValidPath | Failure = buildPath(leaf, context);
-  if (!('chain' in path)) return { verdict: { valid: false, code: path.code, message: path.message }, expiresAt: context.time + 60_000 };
+  let path: ValidPath | Failure;
+  try {
+    path = buildPath(leaf, context);
+  } catch (cause) {
+    return refused('ERR_MTLS_CERT_MALFORMED', `a certificate in the chain could not be decoded: ${(cause as Error).message}`, context.time);
+  }
+  if (!('chain' in path)) return refused(path.code, path.message, context.time);
   // An anchor whose validity is not checked does not bound the verdict's life either.
   const bounding = settings.checkAnchorValidity || path.chain.includes(path.anchor) ? [...path.chain, path.anchor] : path.chain;
   let expiresAt = Math.min(...bounding.map((c) => profileOf(c).notAfter + settings.tolerance));
   if (settings.revocation) {
     const revocation = await settings.revocation.check(path, context.time);
-    if (!revocation.ok) return { verdict: { valid: false, code: revocation.code, message: revocation.message }, expiresAt: Math.min(expiresAt, revocation.until) };
+    if (!revocation.ok) return refused(revocation.code, revocation.message, context.time, Math.min(expiresAt, revocation.until));
     expiresAt = Math.min(expiresAt, revocation.until);
   }
   return { path, expiresAt };

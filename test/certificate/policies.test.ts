@@ -180,6 +180,30 @@ describe('certificate/policies (RFC 5280 6.1 policy processing)', () => {
     });
   });
 
+  describe('self-issued CA certificates (key rollover)', () => {
+    /** root -> CA (`upper`) -> the same CA re-keyed, self-issued (`rolled`) -> leaf. */
+    async function rollover(upper: x509.Extension[], rolled: x509.Extension[], leafExtensions: x509.Extension[]): Promise<Chain> {
+      const root = await issue({ subject: 'CN=Rollover Root,O=Tests', ca: true });
+      const old = await issue({ subject: 'CN=Rollover CA,O=Tests', ca: true, issuer: root, extensions: upper });
+      const renewed = await issue({ subject: 'CN=Rollover CA,O=Tests', ca: true, issuer: old, extensions: rolled });
+      const leaf = await issue({ subject: 'CN=client,O=Tests', issuer: renewed, extensions: leafExtensions });
+      return { root, intermediates: [old, renewed], leaf };
+    }
+
+    it('a self-issued certificate does not count against requireExplicitPolicy (6.1.4 h)', async () => {
+      // Counted, CA 2 would use up the one certificate SkipCerts 2 leaves before the leaf.
+      expectPolicies(await verify(await rollover([policyConstraints({ requireExplicitPolicy: 2 })], [], [])), []);
+      expectRefused(await verify(await chain([[policyConstraints({ requireExplicitPolicy: 2 })], []], [])));
+    });
+
+    it('an intermediate self-issued certificate may use anyPolicy where inhibitAnyPolicy stopped it (6.1.3 d.2)', async () => {
+      const rolled = await rollover([certificatePolicies([A]), inhibitAnyPolicy(0)], [certificatePolicies([ANY_POLICY])], [certificatePolicies([A])]);
+      expectPolicies(await verify(rolled, { requireExplicitPolicy: true }), [A]);
+      const renamed = await chain([[certificatePolicies([A]), inhibitAnyPolicy(0)], [certificatePolicies([ANY_POLICY])]], [certificatePolicies([A])]);
+      expectRefused(await verify(renamed, { requireExplicitPolicy: true }));
+    });
+  });
+
   describe('bounds and encoding', () => {
     it('refuses a path whose mappings would grow the policy tree past the bound', async () => {
       const policies = Array.from({ length: 11 }, (_, index) => `1.3.6.1.4.1.55555.2.${index}`);
