@@ -2,6 +2,7 @@ import { once } from 'node:events';
 import type { RequestListener } from 'node:http';
 import { createServer, type Server, type ServerOptions } from 'node:https';
 import type { AddressInfo } from 'node:net';
+import type { TLSSocket } from 'node:tls';
 import { createMtlsServer } from '../src/index.js';
 
 export async function listen(server: Server, port: number): Promise<number> {
@@ -27,6 +28,8 @@ export async function startProviderListeners(tls: ServerOptions, ports: { issuer
   let handle: RequestListener = (_req, res) => { res.statusCode = 503; res.end(); };
   const dispatch: RequestListener = (req, res) => handle(req, res);
   const main = createServer(tls, dispatch);
+  // createMtlsServer refuses TLS 1.2 client-initiated renegotiation; the main origin has no use for it either.
+  main.on('secureConnection', (socket: TLSSocket) => socket.disableRenegotiation());
   const alias = createMtlsServer(tls, dispatch);
   return {
     main,

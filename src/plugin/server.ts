@@ -1,5 +1,6 @@
 import { createServer, type Server, type ServerOptions } from 'node:https';
 import type { RequestListener } from 'node:http';
+import type { TLSSocket } from 'node:tls';
 import { ConfigurationError } from '../errors.js';
 
 /** One year: the HSTS policy sent when the option is left unset. */
@@ -38,7 +39,16 @@ export function createMtlsServer(options: MtlsServerOptions, listener?: RequestL
     throw new ConfigurationError('createMtlsServer() options.rejectUnauthorized must not be true: a rejected certificate would end in a TLS alert instead of an OAuth error');
   }
   const server = createServer({ ...tlsOptions, requestCert: true, rejectUnauthorized: false }, listener);
+  // TLS 1.2 client-initiated renegotiation: a handshake's CPU cost on the server, paid as often as
+  // the client asks, for nothing this origin needs (the certificate is asked for in the first
+  // handshake). Refused per connection; the attempt ends that connection with an error.
+  server.on('secureConnection', disableRenegotiation);
   // First in line, so the header is on every response whoever handles the request.
   if (strictTransportSecurity !== false) server.prependListener('request', (_req, res) => res.setHeader('Strict-Transport-Security', strictTransportSecurity));
   return server;
+}
+
+/** Disables TLS renegotiation on one accepted connection (TLS 1.3 has none to disable). */
+function disableRenegotiation(socket: TLSSocket): void {
+  socket.disableRenegotiation();
 }
