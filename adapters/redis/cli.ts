@@ -17,8 +17,10 @@ Commands:
   clients get <client_id>           print a stored client
   clients list                      print every stored client
   clients remove <client_id>        delete a stored client
-  tokens revoke-certificate <x5t#S256>
-                                    delete every token bound to that certificate
+  tokens revoke-certificate <x5t#S256> [--grants]
+                                    delete every token bound to that certificate; with --grants,
+                                    also the grants of those tokens and all their other tokens
+                                    (refresh tokens included: use it for a leaked key)
 
 Options:
   --provider <module>  a module whose default export is your Provider (or a function returning
@@ -116,6 +118,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     }
     const cluster = flag('--cluster');
     const providerModule = option('--provider');
+    const grants = flag('--grants');
     const [group, command, argument] = args;
     client = connect(io.env.REDIS_URL ?? 'redis://127.0.0.1:6379', cluster);
     client.on('error', () => undefined); // reported through the failing command
@@ -123,7 +126,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     const print = (value: unknown) => io.out(JSON.stringify(value, null, 2));
 
     if (group === 'tokens' && command === 'revoke-certificate' && argument !== undefined) {
-      print({ revoked: await storage.revokeByCertificate(argument) });
+      print({ revoked: await storage.revokeByCertificate(argument, { grants }) });
       return 0;
     }
     if (group !== 'clients') throw new UsageError(`unknown command: ${args.join(' ')}`);
