@@ -10,7 +10,7 @@ import { offeredSubjectValues, SUBJECT_PROPERTIES, subjectMatches } from '../../
 import { verifyCertificateChain } from '../../src/certificate/verify.js';
 import type { MtlsErrorCode } from '../../src/errors.js';
 import { createTestPki, issue, type TestCertificate, type TestPki } from '../support/pki.js';
-import { fragment, fuzzTimeout, mutatedBytes, mutatedString, outcome, RUNS } from './support.js';
+import { fragment, fuzzTimeout, mutatedBytes, mutatedString, outcome, RUNS, withinCeiling } from './support.js';
 
 const MALFORMED: ReadonlySet<MtlsErrorCode> = new Set(['ERR_MTLS_CERT_MALFORMED']);
 
@@ -87,10 +87,7 @@ describe('fuzz: PEM and DER certificates, subjects, SANs and path validation', f
       fc.constantFrom(...SUBJECT_PROPERTIES),
       fc.oneof(mutatedString(near), fragment, fc.string({ unit: 'binary', maxLength: 100 })),
       (cert, property, expected) => {
-        const started = performance.now();
-        const matched = subjectMatches(cert, property, expected);
-        assert.equal(typeof matched, 'boolean');
-        assert.ok(performance.now() - started < 2_000);
+        assert.equal(typeof withinCeiling(() => subjectMatches(cert, property, expected)), 'boolean');
       },
     ), { numRuns: RUNS });
   });
