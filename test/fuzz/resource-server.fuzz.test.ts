@@ -1,6 +1,7 @@
-// The resource server reads attacker-controlled Authorization headers and tokens, and the JSON
-// of introspection responses. Whatever arrives, the verifier answers with a verified token or one
-// of its coded refusals (which become 400/401/403/503 with RFC 6750 challenges), never a crash.
+// The resource server reads attacker-controlled Authorization headers, tokens and DPoP proofs,
+// and the JSON of introspection responses. Whatever arrives, the verifier answers with a verified
+// token or one of its coded refusals (which become 400/401/403/503 with RFC 6750 / RFC 9449
+// challenges), never a crash.
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { SignJWT } from 'jose';
@@ -9,7 +10,9 @@ import type { MtlsErrorCode } from '../../src/errors.js';
 import { createTokenVerifier, type TokenVerifier } from '../../src/resource-server/index.js';
 import { createTestPki, type TestPki } from '../support/pki.js';
 import { x5t } from '../support/thumbprint.js';
-import { accessToken, AUDIENCE, ISSUER, signingKey, startJsonServer, type JsonServer, type SigningKey } from '../resource-server/helpers.js';
+import {
+  accessToken, ath, AUDIENCE, dpopKey, dpopProof, ISSUER, signingKey, startJsonServer, type DpopKey, type JsonServer, type SigningKey,
+} from '../resource-server/helpers.js';
 import { fragment, fuzzTimeout, mutatedString, outcomeAsync, RUNS } from './support.js';
 
 const REFUSALS: ReadonlySet<MtlsErrorCode> = new Set([
@@ -20,6 +23,13 @@ const REFUSALS: ReadonlySet<MtlsErrorCode> = new Set([
   'ERR_MTLS_TOKEN_UNBOUND',
   'ERR_MTLS_INSUFFICIENT_SCOPE',
 ]);
+const DPOP_REFUSALS: ReadonlySet<MtlsErrorCode> = new Set([
+  ...REFUSALS,
+  'ERR_MTLS_DPOP_PROOF_INVALID',
+  'ERR_MTLS_DPOP_PROOF_REPLAYED',
+  'ERR_MTLS_DPOP_NONCE_REQUIRED',
+]);
+const RESOURCE = 'https://api.example.test/accounts';
 
 /** Claim values of every JSON shape, plus the ones that are almost right. */
 const claimValue = fc.oneof(
@@ -147,6 +157,61 @@ describe('fuzz: resource server tokens, Authorization headers and introspection 
         } else {
           assert.equal(status, 200);
           checkAccepted(result, certificate);
+        }
+      }), { numRuns: RUNS });
+    });
+  });
+  describe('DPoP proofs (RFC 9449 section 4.3)', () => {
+    let client: DpopKey;
+    let dpopVerifier: TokenVerifier;
+    let token: string;
+
+    before(async () => {
+      client = await dpopKey();
+      dpopVerifier = createTokenVerifier({ issuer: ISSUER, audience: AUDIENCE, discovery: false, jwt: { jwks: { keys: [key.publicJwk] } } });
+      token = await accessToken(key, { cnf: { jkt: client.jkt } });
+    });
+
+    it(`${RUNS} random and mutated DPoP headers give a verified token or a coded refusal, and pass only as signed`, async () => {
+      const proofs = await Promise.all(Array.from({ length: 4 }, () => dpopProof(client, { htm: 'GET', htu: RESOURCE, token })));
+      const signedParts = new Set(proofs.map((proof) => proof.split('.').slice(0, 2).join('.')));
+      const header = fc.oneof(
+        { weight: 6, arbitrary: mutatedString(proofs) },
+        { weight: 1, arbitrary: fragment },
+        { weight: 1, arbitrary: fc.array(mutatedString(proofs), { maxLength: 3 }) },
+        { weight: 1, arbitrary: fc.string({ unit: 'binary', maxLength: 300 }) },
+        { weight: 1, arbitrary: fc.constant(undefined) },
+      );
+      await fc.assert(fc.asyncProperty(header, async (dpop) => {
+        const result = await outcomeAsync(DPOP_REFUSALS, () => dpopVerifier.verify({ authorization: `DPoP ${token}`, certificate: undefined, dpop, method: 'GET', url: RESOURCE }));
+        if (!(result instanceof Error)) {
+          assert.equal(result.jkt, client.jkt);
+          const [head, payload] = (typeof dpop === 'string' ? dpop : dpop?.[0] ?? '').split('.');
+          assert.ok(signedParts.has(`${head}.${payload}`), 'only a signed proof header and payload verify');
+        }
+      }), { numRuns: RUNS });
+    });
+
+    it(`${RUNS} correctly signed proofs with random headers and claims give a verified token or a coded refusal`, async () => {
+      const now = Math.floor(Date.now() / 1000);
+      const value = fc.oneof(fc.jsonValue({ maxDepth: 2 }), fc.constantFrom('GET', 'get', RESOURCE, `${RESOURCE}?x#y`, 'HTTPS://API.example.test:443/accounts', ath(token), 'dpop+jwt', 'ES256', 0, now, now - 3600, now + 3600));
+      const claims = fc.record({ jti: value, htm: value, htu: value, iat: value, ath: value, nonce: value }, { requiredKeys: [] });
+      const header = fc.record({ typ: value, jwk: fc.oneof(value, fc.constant(client.publicJwk), fc.constant({ ...client.publicJwk, d: 'AA' })), crit: value, b64: value }, { requiredKeys: [] });
+      const valid = { jti: fc.uuid(), htm: fc.constant('GET'), htu: fc.constant(RESOURCE), iat: fc.constant(now), ath: fc.constant(ath(token)) };
+      await fc.assert(fc.asyncProperty(fc.record(valid), claims, header, fc.boolean(), async (base, extra, headerExtra, keepTyp) => {
+        const proof = await dpopProof(client, { htm: 'GET', htu: RESOURCE }, {
+          claims: { ...base, ...extra },
+          header: { ...(keepTyp ? {} : headerExtra), ...(keepTyp ? { jwk: headerExtra.jwk ?? client.publicJwk } : {}) },
+        }).catch(() => undefined);
+        if (proof === undefined) return; // jose refuses to sign some headers (e.g. crit); nothing to check
+        const result = await outcomeAsync(DPOP_REFUSALS, () => dpopVerifier.verify({ authorization: `DPoP ${token}`, certificate: undefined, dpop: proof, method: 'GET', url: RESOURCE }));
+        if (!(result instanceof Error)) {
+          const payload = JSON.parse(Buffer.from(proof.split('.')[1]!, 'base64url').toString()) as Record<string, unknown>;
+          assert.equal(payload['htm'], 'GET');
+          assert.equal(payload['ath'], ath(token));
+          assert.ok(typeof payload['iat'] === 'number' && Math.abs(payload['iat'] - now) <= 65);
+          assert.equal(typeof payload['jti'], 'string');
+          assert.equal(result.jkt, client.jkt);
         }
       }), { numRuns: RUNS });
     });
