@@ -44,7 +44,13 @@ function refuse(ctx: HostContext, kind: OAuthErrorKind, error: MtlsError): never
  */
 export function getCertificate(ctx: HostContext): X509Certificate {
   const state = getRequestState(ctx.req);
-  if (state?.certificate) return state.certificate.leaf.x509;
+  if (state?.certificate) {
+    // The host matches a self-signed certificate by thumbprint alone; this is where its dates count.
+    if (state.selfSignedRefusal && ctx.oidc.client?.clientAuthMethod === 'self_signed_tls_client_auth' && !RESOURCE_ROUTES.has(ctx.oidc.route)) {
+      return refuse(ctx, 'invalid_client', state.selfSignedRefusal);
+    }
+    return state.certificate.leaf.x509;
+  }
   // A refusal at intake was reported there already; here it only decides the answer.
   if (state?.refusal) throw toOAuthError(errorKind(ctx, state.refusal), state.refusal);
   const missing = new CertificateMissingError('client certificate was not provided');

@@ -1,5 +1,6 @@
 import { debuglog } from 'node:util';
 import type { CertificateValidator } from '../certificate/validator.js';
+import { validityRefusal } from '../certificate/validity.js';
 import { CertificateUnregisteredError } from '../errors.js';
 import { readCertificate } from '../intake/source.js';
 import { extendDiscovery } from './discovery.js';
@@ -36,7 +37,14 @@ export function createIntakeMiddleware(options: ResolvedOptions, validator: Cert
           debug('certificate validation failed unexpectedly: %o', cause);
           return { valid: false as const, code: 'ERR_MTLS_CHAIN_UNTRUSTED' as const, message: 'the client certificate could not be verified' };
         });
-      state = verdict === undefined ? { certificate } : { certificate, verdict };
+      const selfSignedRefusal = options.selfSignedTlsClientAuth && options.selfSignedValidity === 'enforce'
+        ? validityRefusal(certificate.leaf, Date.now(), options.clockTolerance)
+        : undefined;
+      state = {
+        certificate,
+        ...(verdict === undefined ? {} : { verdict }),
+        ...(selfSignedRefusal === undefined ? {} : { selfSignedRefusal }),
+      };
     }
     setRequestState(ctx.req, state);
 
@@ -58,8 +66,11 @@ export function createIntakeMiddleware(options: ResolvedOptions, validator: Cert
 function explainSelfSignedRefusal(ctx: HostContext): void {
   const { client } = ctx.oidc;
   const body = ctx.body as Record<string, unknown>;
-  const leaf = getRequestState(ctx.req)?.certificate?.leaf;
+  const state = getRequestState(ctx.req);
+  const leaf = state?.certificate?.leaf;
   if (body.error !== 'invalid_client' || client?.clientAuthMethod !== 'self_signed_tls_client_auth' || leaf === undefined) return;
+  // Refused for its dates before the host compared it: that refusal is the reason, already reported.
+  if (state?.selfSignedRefusal) return;
   const registered = [...(client.asymmetricKeyStore ?? [])].some((key) => key['x5t#S256'] === leaf.thumbprint);
   if (registered) return;
   const error = new CertificateUnregisteredError(

@@ -1,4 +1,5 @@
 import type { CertificateValidatorOptions } from '../certificate/validator.js';
+import { resolveSettings } from '../certificate/verify.js';
 import { resolveCertificateSource, type CertificateSourceSpec } from '../intake/source-list.js';
 import type { CertificateSource } from '../intake/source.js';
 import { ConfigurationError } from '../errors.js';
@@ -26,6 +27,16 @@ export interface MtlsOptions extends Partial<CertificateValidatorOptions> {
    */
   selfSignedTlsClientAuth?: boolean;
   /**
+   * Whether a `self_signed_tls_client_auth` certificate must be inside its validity period
+   * (`notBefore`..`notAfter`, with `clockTolerance`) to authenticate its client. RFC 8705 section
+   * 2.2 trusts the registered certificate as a key, not for its dates; `'enforce'` also holds the
+   * client to the lifetime it gave its own certificate (refusals: `ERR_MTLS_CERT_EXPIRED`,
+   * `ERR_MTLS_CERT_NOT_YET_VALID`), `'ignore'` matches by thumbprint alone. See the README,
+   * "Will it accept expired self-signed certificates?".
+   * @default 'enforce'
+   */
+  selfSignedValidity?: 'enforce' | 'ignore';
+  /**
    * Enable certificate-bound access tokens (RFC 8705 section 3) for clients registered with
    * `tls_client_certificate_bound_access_tokens: true`.
    * @default true
@@ -47,6 +58,9 @@ export interface ResolvedOptions {
   readonly certificateBoundAccessTokens: boolean;
   readonly mtlsOrigin: string | undefined;
   readonly validation: CertificateValidatorOptions | undefined;
+  readonly selfSignedValidity: 'enforce' | 'ignore';
+  /** `clockTolerance` in milliseconds. */
+  readonly clockTolerance: number;
 }
 
 function flag(options: MtlsOptions, name: 'tlsClientAuth' | 'selfSignedTlsClientAuth' | 'certificateBoundAccessTokens'): boolean {
@@ -75,7 +89,10 @@ export function resolveOptions(options: MtlsOptions): ResolvedOptions {
   if (options === null || typeof options !== 'object') {
     throw new ConfigurationError('createMtls() options must be an object');
   }
-  const { certificateSource, tlsClientAuth: _t, selfSignedTlsClientAuth: _s, certificateBoundAccessTokens: _c, mtlsOrigin, ...validation } = options;
+  const { certificateSource, tlsClientAuth: _t, selfSignedTlsClientAuth: _s, certificateBoundAccessTokens: _c, mtlsOrigin, selfSignedValidity = 'enforce', ...validation } = options;
+  if (selfSignedValidity !== 'enforce' && selfSignedValidity !== 'ignore') {
+    throw new ConfigurationError('selfSignedValidity must be \'enforce\' or \'ignore\'');
+  }
   const resolved: ResolvedOptions = {
     source: resolveCertificateSource(certificateSource ?? 'socket', 'certificateSource'),
     tlsClientAuth: flag(options, 'tlsClientAuth'),
@@ -83,6 +100,9 @@ export function resolveOptions(options: MtlsOptions): ResolvedOptions {
     certificateBoundAccessTokens: flag(options, 'certificateBoundAccessTokens'),
     mtlsOrigin: resolveOrigin(mtlsOrigin),
     validation: validation.trustAnchors === undefined ? undefined : validation as CertificateValidatorOptions,
+    selfSignedValidity,
+    // The validator's own check of the option, so both read one clockTolerance the same way.
+    clockTolerance: resolveSettings(validation.clockTolerance === undefined ? {} : { clockTolerance: validation.clockTolerance }).tolerance,
   };
   if (resolved.tlsClientAuth && resolved.validation === undefined) {
     throw new ConfigurationError('trustAnchors must be set when tlsClientAuth is enabled (or set tlsClientAuth: false)');

@@ -13,6 +13,11 @@ export interface RequestCertificateState {
   readonly verdict?: ChainVerdict;
   /** A certificate that was offered but refused before validation (untrusted proxy, bad header). */
   readonly refusal?: MtlsError;
+  /**
+   * Why the certificate may not authenticate a `self_signed_tls_client_auth` client: outside its
+   * validity period under `selfSignedValidity: 'enforce'`. The client is not known at intake.
+   */
+  readonly selfSignedRefusal?: MtlsError;
 }
 
 // Keyed by the Node request so Koa, a mounted provider and Express all see the same entry,
