@@ -2,19 +2,22 @@
 // fapi1Advanced() around createMtls(), the main origin and the mTLS alias both under
 // fapiTlsOptions(), over real TLS on loopback. The requirement tests drive it with openid-client
 // (happy paths) and raw requests (refusals).
-import { once, type EventEmitter } from 'node:events';
+import type { EventEmitter } from 'node:events';
 import { generateKeyPairSync, randomUUID, type webcrypto } from 'node:crypto';
 import { createServer, type Server } from 'node:https';
 import type { RequestListener } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { SignJWT, type JWTPayload } from 'jose';
 import { Provider, type ClientMetadata, type Configuration } from 'oidc-provider';
 import { createMtls, createMtlsServer, EVENTS, type MtlsError } from '../../../src/index.js';
 import { fapi1Advanced, fapi2SecurityProfile, fapiTlsOptions } from '../../../src/fapi/index.js';
+import type { Fetch } from '../../support/client.js';
 import { issue, OID, type TestPki } from '../../support/pki.js';
 import { RESOURCE_OPAQUE, scriptedConsent } from '../../support/provider.js';
+import { listen } from './handshake.js';
 
 export const REDIRECT_URI = 'https://tpp.example.test/callback';
+/** The subject DN of the test PKI's client certificate A, for `tls_client_auth` clients. */
+export const SUBJECT_A = 'CN=client-a,O=Example Bank,C=GB';
 
 export interface FapiDeployment {
   provider: Provider;
@@ -35,12 +38,6 @@ export interface FapiDeploymentOptions {
   clients: ClientMetadata[];
   /** Merged over the deployment's own settings. */
   config?: Omit<Configuration, 'features'>;
-}
-
-async function listen(server: Server): Promise<number> {
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  return (server.address() as AddressInfo).port;
 }
 
 export async function startFapiDeployment(options: FapiDeploymentOptions): Promise<FapiDeployment> {
@@ -121,4 +118,16 @@ export function clientAssertion(key: webcrypto.CryptoKey, clientId: string, issu
 /** The form fields that carry a client assertion. */
 export function assertionFields(assertion: string): Record<string, string> {
   return { client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer', client_assertion: assertion };
+}
+
+/**
+ * Dynamic registration (RFC 7591) at `issuer` of a `tls_client_auth` client with certificate-bound
+ * tokens and certificate A's subject, with `metadata` on top.
+ */
+export function register(fetch: Fetch, issuer: string, metadata: Record<string, unknown>): Promise<Response> {
+  return fetch(`${issuer}/reg`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ token_endpoint_auth_method: 'tls_client_auth', tls_client_auth_subject_dn: SUBJECT_A, tls_client_certificate_bound_access_tokens: true, ...metadata }),
+  });
 }

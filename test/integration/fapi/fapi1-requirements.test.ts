@@ -10,10 +10,9 @@ import * as oidc from 'openid-client';
 import { authorize, discover, postForm, tlsFetch, type Fetch } from '../../support/client.js';
 import { createTestPki, type TestPki } from '../../support/pki.js';
 import { x5t } from '../../support/thumbprint.js';
-import { assertionFields, clientAssertion, REDIRECT_URI, startFapiDeployment, type FapiDeployment } from './deployment.js';
+import { assertionFields, clientAssertion, REDIRECT_URI, register as registerClient, startFapiDeployment, SUBJECT_A, type FapiDeployment } from './deployment.js';
 import { handshake } from './handshake.js';
 
-const SUBJECT_A = 'CN=client-a,O=Example Bank,C=GB';
 
 describe('FAPI 1.0 Advanced requirements, against fapi1Advanced() over real TLS', () => {
   let pki: TestPki;
@@ -65,12 +64,8 @@ describe('FAPI 1.0 Advanced requirements, against fapi1Advanced() over real TLS'
     }, key.privateKey, claims ? { [oidc.modifyAssertion]: (_header, payload) => claims(payload) } : {});
   }
 
-  /** Dynamic registration (RFC 7591) of a bound tls_client_auth client, with `metadata` on top. */
-  const register = (metadata: Record<string, unknown>) => withCertA(`${deployment.issuer}/reg`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ token_endpoint_auth_method: 'tls_client_auth', tls_client_auth_subject_dn: SUBJECT_A, tls_client_certificate_bound_access_tokens: true, response_types: ['code'], ...metadata }),
-  });
+  /** Dynamic registration of a bound tls_client_auth client (certificate A), with `metadata` on top. */
+  const register = (metadata: Record<string, unknown>) => registerClient(withCertA, deployment.issuer, { response_types: ['code'], ...metadata });
 
   describe('Part 1 5.2.2 item 9: redirect_uri required in the authorization request', () => {
     it('a signed request with redirect_uri, from a client with one registered URI, gets a JARM response and a bound token (openid-client)', async () => {

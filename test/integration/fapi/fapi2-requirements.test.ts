@@ -9,11 +9,10 @@ import * as oidc from 'openid-client';
 import { authorize, discover, postForm, tlsFetch, type Fetch } from '../../support/client.js';
 import { createTestPki, type TestPki } from '../../support/pki.js';
 import { x5t } from '../../support/thumbprint.js';
-import { assertionFields, clientAssertion, REDIRECT_URI, startFapiDeployment, type FapiDeployment } from './deployment.js';
+import { assertionFields, clientAssertion, REDIRECT_URI, register as registerClient, startFapiDeployment, SUBJECT_A, type FapiDeployment } from './deployment.js';
 import { handshake } from './handshake.js';
 
 const NATIVE_REDIRECT = 'http://127.0.0.1:53682/callback';
-const SUBJECT_A = 'CN=client-a,O=Example Bank,C=GB';
 
 describe('FAPI 2.0 Security Profile requirements, against fapi2SecurityProfile() over real TLS', () => {
   let pki: TestPki;
@@ -74,12 +73,8 @@ describe('FAPI 2.0 Security Profile requirements, against fapi2SecurityProfile()
     ]);
   }
 
-  /** Dynamic registration (RFC 7591) of a bound tls_client_auth client, with `metadata` on top. */
-  const register = (metadata: Record<string, unknown>) => withCertA(`${deployment.issuer}/reg`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ token_endpoint_auth_method: 'tls_client_auth', tls_client_auth_subject_dn: SUBJECT_A, tls_client_certificate_bound_access_tokens: true, ...metadata }),
-  });
+  /** Dynamic registration of a bound tls_client_auth client (certificate A), with `metadata` on top. */
+  const register = (metadata: Record<string, unknown>) => registerClient(withCertA, deployment.issuer, { ...metadata });
 
   /** A pushed authorization request from tpp-mtls with certificate A at the mTLS alias. */
   const push = (form: Record<string, string>) => postForm(withCertA, `${deployment.mtlsOrigin}/request`, {
