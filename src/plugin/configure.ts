@@ -1,8 +1,8 @@
 import { errors } from 'oidc-provider';
 import { isPolicyOid } from '../certificate/policies.js';
 import { parseIpAddress } from '../certificate/ip.js';
-import { parseDistinguishedName } from '../certificate/subject.js';
 import { ConfigurationError } from '../errors.js';
+import { subjectDnProblem } from './client-metadata-checks.js';
 import { ANCHOR_PINS, CERTIFICATE_POLICIES, certificateAuthorized, certificateSubjectMatches, getCertificate } from './hooks.js';
 import type { ResolvedOptions } from './options.js';
 
@@ -54,13 +54,8 @@ function validateMetadata(key: string, value: unknown, metadata: Record<string, 
     invalid(`${ANCHOR_PINS} must be a non-empty array of base64url SHA-256 hashes of trust anchor SubjectPublicKeyInfo`);
   }
   const dn = metadata.tls_client_auth_subject_dn;
-  if (typeof dn === 'string') {
-    try {
-      parseDistinguishedName(dn);
-    } catch (error) {
-      invalid(`tls_client_auth_subject_dn is not a valid RFC 4514 distinguished name: ${(error as Error).message}`);
-    }
-  }
+  const dnProblem = typeof dn === 'string' ? subjectDnProblem(dn) : undefined;
+  if (dnProblem !== undefined) invalid(`tls_client_auth_subject_dn ${dnProblem}`);
   // The same parsers the matcher uses (subject.ts), so what registers can authenticate.
   const ip = metadata.tls_client_auth_san_ip;
   if (typeof ip === 'string' && parseIpAddress(ip) === undefined) {

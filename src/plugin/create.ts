@@ -1,6 +1,7 @@
 import type { RevocationEvent } from '../certificate/revocation/types.js';
 import { createCertificateValidator, type CertificateValidator, type CertificateValidatorOptions } from '../certificate/validator.js';
 import { ConfigurationError } from '../errors.js';
+import { checkStaticClients } from './client-metadata-checks.js';
 import { configureProvider, type ProviderConfiguration } from './configure.js';
 import type { ProviderLike } from './host.js';
 import { EVENTS } from './events.js';
@@ -36,7 +37,11 @@ export function createMtls(options: MtlsOptions = {}): Mtls {
   const middleware = createIntakeMiddleware(resolved, validator);
   return Object.freeze({
     validator,
-    configure: <C extends object>(config: C): C => configureProvider(config as ProviderConfiguration, resolved) as C,
+    configure<C extends object>(config: C): C {
+      const anchorPins = validator && new Set(validator.anchors.certificates.map((anchor) => anchor.spkiSha256));
+      checkStaticClients((config as ProviderConfiguration | null)?.clients, { ...resolved, ...(anchorPins ? { anchorPins } : {}) });
+      return configureProvider(config as ProviderConfiguration, resolved) as C;
+    },
     attach(provider: ProviderLike) {
       if (provider === null || typeof provider?.use !== 'function') {
         throw new ConfigurationError('attach() takes the oidc-provider Provider instance');

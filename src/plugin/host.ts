@@ -9,6 +9,8 @@ export interface HostContext {
   readonly req: IncomingMessage;
   /** The Koa application, i.e. the provider itself. */
   readonly app: EventEmitterLike;
+  /** Koa's `ctx.origin`: the request's protocol and host. */
+  readonly origin: string;
   status: number;
   body: unknown;
   /** Set by the host's routing; absent before it runs and on requests it does not route. */

@@ -7,6 +7,7 @@ import { extendDiscovery } from './discovery.js';
 import { emitRefusal } from './events.js';
 import type { HostContext } from './host.js';
 import type { ResolvedOptions } from './options.js';
+import { refusalHint } from './refusal-hints.js';
 import { getRequestState, setRequestState, type RequestCertificateState } from './request-state.js';
 
 const debug = debuglog('oidc-provider-mtls');
@@ -55,6 +56,9 @@ export function createIntakeMiddleware(options: ResolvedOptions, validator: Cert
       extendDiscovery(ctx.body as Record<string, unknown>, options.mtlsOrigin);
     } else if (ctx.status === 401) {
       explainSelfSignedRefusal(ctx);
+      const hint = refusalHint(ctx, getRequestState(ctx.req), options.mtlsOrigin);
+      const body = ctx.body as Record<string, unknown>;
+      if (hint !== undefined && typeof body.error_description === 'string') body.error_description = `${body.error_description}; ${hint}`;
     }
   };
 }
