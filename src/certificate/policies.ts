@@ -76,8 +76,8 @@ export const MAX_POLICY_NODES = 1000;
 
 /**
  * The outcome of policy processing. `policies` is the user-constrained policy set (6.1.6) in the
- * anchor's policy domain: empty when the valid_policy_tree is NULL, and holding `anyPolicy` when
- * every policy is acceptable (the leaf asserts anyPolicy all the way from the anchor).
+ * anchor's policy domain: empty when the valid_policy_tree is NULL, and `[anyPolicy]` alone when
+ * every policy is acceptable (anyPolicy all the way from the anchor to the leaf).
  */
 export type PolicyOutcome = { readonly ok: true; readonly policies: readonly string[] } | { readonly ok: false; readonly message: string };
 
@@ -250,8 +250,10 @@ function userConstrained(tree: PolicyTree, n: number, initial: ReadonlySet<strin
       if (node.parent?.policy === ANY_POLICY && node.policy !== ANY_POLICY) authorities.add(node.policy);
     }
   }
+  // anyPolicy reaching the leaf from the anchor makes the path valid for every policy: that is
+  // the whole answer, the policies named beside it add nothing.
   const anyAtLeaf = tree.anyAt(n) !== undefined;
-  if (initial === undefined) return anyAtLeaf ? [...authorities, ANY_POLICY] : [...authorities];
+  if (initial === undefined) return anyAtLeaf ? [ANY_POLICY] : [...authorities];
   return anyAtLeaf ? [...initial] : [...authorities].filter((policy) => initial.has(policy));
 }
 

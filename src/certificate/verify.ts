@@ -64,8 +64,8 @@ export interface ValidChain {
   readonly anchor: ClientCertificate;
   /**
    * The user-constrained policy set (RFC 5280 6.1.6), in the anchor's policy domain: the policies
-   * the path is valid for, `2.5.29.32.0` (anyPolicy) when it is valid for every policy, empty
-   * when the path asserts no common policy.
+   * the path is valid for, `['2.5.29.32.0']` (anyPolicy alone) when it is valid for every policy,
+   * empty when the path asserts no common policy.
    */
   readonly policies: readonly string[];
 }
