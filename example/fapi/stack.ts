@@ -1,7 +1,8 @@
-// A FAPI 2.0 Security Profile deployment with mTLS: the authorization server (main origin and mTLS
-// alias, both under the FAPI TLS policy), and a resource server that accepts only
-// certificate-bound tokens. Storage is in memory unless REDIS_URL is set.
-import { generateKeyPairSync } from 'node:crypto';
+// A FAPI 2.0 Security Profile deployment with both sender constraints: the authorization server
+// (main origin and mTLS alias, both under the FAPI TLS policy) with DPoP allowed beside mTLS, and
+// one resource server that accepts certificate-bound and DPoP-bound tokens and refuses bearer
+// ones. Storage is in memory unless REDIS_URL is set.
+import { generateKeyPairSync, webcrypto } from 'node:crypto';
 import type { EventEmitter } from 'node:events';
 import Koa from 'koa';
 import { Provider, type ClientMetadata, type Configuration } from 'oidc-provider';
@@ -29,6 +30,8 @@ export interface FapiStack {
   provider: Provider;
   /** Every `mtls.refused` event, in order (the demo prints them; tests assert on them). */
   refusals: MtlsError[];
+  /** The demo's DPoP client (`tpp-dpop`) and its `private_key_jwt` signing key. */
+  dpopClient: DpopClient;
   storage: string;
   close(): Promise<void>;
 }
@@ -44,6 +47,36 @@ export function fapiClients(): ClientMetadata[] {
     response_types: ['code'],
     redirect_uris: [REDIRECT_URI],
   }];
+}
+
+/** A `private_key_jwt` client whose tokens are DPoP-bound (RFC 9449), and its assertion key. */
+export interface DpopClient {
+  metadata: ClientMetadata;
+  /** Signs its client assertions (ES256). */
+  privateKey: webcrypto.CryptoKey;
+}
+
+/**
+ * The second demo client: a third-party provider without a certificate, authenticating with
+ * `private_key_jwt` and sender-constraining its tokens with DPoP. The key is generated at startup,
+ * for the demo only.
+ */
+export async function demoDpopClient(): Promise<DpopClient> {
+  const { privateKey, publicKey } = await webcrypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, false, ['sign', 'verify']) as webcrypto.CryptoKeyPair;
+  const jwk = await webcrypto.subtle.exportKey('jwk', publicKey);
+  return {
+    privateKey,
+    metadata: {
+      client_id: 'tpp-dpop',
+      token_endpoint_auth_method: 'private_key_jwt',
+      token_endpoint_auth_signing_alg: 'ES256',
+      jwks: { keys: [{ ...jwk, alg: 'ES256', use: 'sig' } as never] },
+      dpop_bound_access_tokens: true,
+      grant_types: ['authorization_code', 'refresh_token'],
+      response_types: ['code'],
+      redirect_uris: [REDIRECT_URI],
+    },
+  };
 }
 
 /**
@@ -78,17 +111,20 @@ export function demoSettings() {
   } satisfies Configuration;
 }
 
-export async function startFapiStack(pki: TestPki, ports: FapiStackPorts, clients: ClientMetadata[] = fapiClients()): Promise<FapiStack> {
+/** The stack; `clients` defaults to the two demo clients, `tpp-mtls` and `tpp-dpop`. */
+export async function startFapiStack(pki: TestPki, ports: FapiStackPorts, clients?: ClientMetadata[]): Promise<FapiStack> {
+  const dpopClient = await demoDpopClient();
   // One TLS policy for every listener: TLS 1.2/1.3, FAPI 2.0 cipher suites.
   const tls = fapiTlsOptions({ key: pki.server.keyPem, cert: pki.server.pem });
   const { main, alias, issuer, mtlsOrigin, serve } = await startProviderListeners(tls, ports);
 
   const storage = await exampleAdapter();
-  const mtls = fapi2SecurityProfile(createMtls({ trustAnchors: [pki.root.pem], mtlsOrigin }));
+  // FAPI 2.0 section 5.3.2.2: each client sender-constrains its tokens with mTLS or with DPoP.
+  const mtls = fapi2SecurityProfile(createMtls({ trustAnchors: [pki.root.pem], mtlsOrigin }), { dpop: true });
   const settings = demoSettings();
   const provider = new Provider(issuer, mtls.configure({
     ...settings,
-    clients,
+    clients: clients ?? [...fapiClients(), dpopClient.metadata],
     jwks: signingKeys(),
     ...(storage.adapter ? { adapter: storage.adapter } : {}),
     features: {
@@ -105,13 +141,16 @@ export async function startFapiStack(pki: TestPki, ports: FapiStackPorts, client
   (provider as unknown as EventEmitter).on(EVENTS.refused, (_ctx: unknown, error: MtlsError) => refusals.push(error));
   serve(provider.callback());
 
+  // One verifier for both kinds of client: a certificate-bound token needs its certificate, a
+  // DPoP-bound one its proof (DPoP is on by default), and an unbound token is refused.
   const verifier = createTokenVerifier({ issuer, audience: RESOURCE, binding: { required: true }, http: { ca: pki.root.pem } });
   const app = new Koa<MtlsKoaState>();
   app.silent = true;
   app.use(koaBoundToken(verifier));
   app.use((ctx) => {
-    const { claims, boundTo } = ctx.state.mtls;
-    ctx.body = { accounts: [{ id: 'acc-1', currency: 'GBP' }], client_id: claims.client_id, sub: claims.sub, bound_to: boundTo };
+    const { claims, boundTo, jkt } = ctx.state.mtls;
+    // JSON leaves out the binding a token does not have.
+    ctx.body = { accounts: [{ id: 'acc-1', currency: 'GBP' }], client_id: claims.client_id, sub: claims.sub, bound_to: boundTo, dpop_jkt: jkt };
   });
   const resource = createMtlsServer(tls, app.callback());
   const resourceUrl = `https://localhost:${await listen(resource, ports.resource)}/accounts`;
@@ -122,6 +161,7 @@ export async function startFapiStack(pki: TestPki, ports: FapiStackPorts, client
     resourceUrl,
     provider,
     refusals,
+    dpopClient,
     storage: storage.description,
     async close() {
       closeServers(main, alias, resource);

@@ -16,7 +16,8 @@ async function callResource(config: oidc.Configuration, token: string, url: stri
   }
 }
 
-export async function walkthrough(stack: FapiStack, pki: TestPki, log: (line: string) => void): Promise<void> {
+/** Returns the certificate-bound access token, for a manual call with certificate A. */
+export async function walkthrough(stack: FapiStack, pki: TestPki, log: (line: string) => void): Promise<string> {
   // Clients send their certificate with the issuing CA; the authorization server trusts the root.
   const client = (cert: TestCertificate) => discover(
     stack.issuer,
@@ -49,4 +50,5 @@ export async function walkthrough(stack: FapiStack, pki: TestPki, log: (line: st
 
   log(`5. resource server with certificate A: ${await callResource(config, tokens.access_token, stack.resourceUrl)}`);
   log(`6. the same token with certificate B: ${await callResource(await client(pki.clientB), tokens.access_token, stack.resourceUrl)}`);
+  return tokens.access_token;
 }
