@@ -4,7 +4,7 @@ import type { AdapterFactory, Configuration } from 'oidc-provider';
 import { fetch as undiciFetch } from 'undici';
 import { createRedisAdapter } from '../../../adapters/redis/index.js';
 import { forEachRedis } from '../../support/redis.js';
-import { issueCode, post, REDIRECT_URI, startPlainProvider, testJwks, type PlainProvider } from './support.js';
+import { issueCode, loadMemoryAdapter, post, REDIRECT_URI, startPlainProvider, testJwks, type PlainProvider } from './support.js';
 
 /*
  * What the host does with stored `consumed` values and with its clock tolerance, asserted the same
@@ -98,8 +98,7 @@ describe('the host\'s semantics at a real provider, memory adapter and Redis ada
   describe('the host\'s memory adapter (the reference)', () => {
     let createMemoryAdapter: (clockTolerance: number) => AdapterFactory;
     before(async () => {
-      const specifier: string = 'oidc-provider/lib/adapters/memory_adapter.js';
-      ({ createMemoryAdapter } = await import(specifier) as { createMemoryAdapter(clockTolerance: number): AdapterFactory });
+      createMemoryAdapter = await loadMemoryAdapter();
     });
     hostSemantics((clockTolerance) => createMemoryAdapter(clockTolerance));
   });

@@ -2,7 +2,7 @@ import { strict as assert } from 'node:assert';
 import type { AdapterFactory, Configuration } from 'oidc-provider';
 import { createRedisAdapter } from '../../../adapters/redis/index.js';
 import { forEachRedis } from '../../support/redis.js';
-import { CLIENT, concurrently, issueCode, post, REDIRECT_URI, startPlainProvider, testJwks, type PlainProvider } from './support.js';
+import { CLIENT, concurrently, issueCode, loadMemoryAdapter, post, REDIRECT_URI, startPlainProvider, testJwks, type PlainProvider } from './support.js';
 
 const jwks = testJwks();
 
@@ -124,8 +124,7 @@ describe('Redis adapter under a real oidc-provider', function () {
   describe('the host\'s memory adapter, for comparison', () => {
     let createMemoryAdapter: () => AdapterFactory;
     before(async () => {
-      const specifier: string = 'oidc-provider/lib/adapters/memory_adapter.js';
-      ({ createMemoryAdapter } = await import(specifier) as { createMemoryAdapter(): AdapterFactory });
+      createMemoryAdapter = await loadMemoryAdapter();
     });
     exactlyOnce(() => createMemoryAdapter());
   });

@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import type { Adapter, AdapterFactory, Configuration } from 'oidc-provider';
 import { createRedisAdapter } from '../../../adapters/redis/index.js';
 import { forEachRedis } from '../../support/redis.js';
-import { issueCode, post, REDIRECT_URI, startPlainProvider, testJwks, type FormResponse, type PlainProvider } from './support.js';
+import { issueCode, loadMemoryAdapter, post, REDIRECT_URI, startPlainProvider, testJwks, type FormResponse, type PlainProvider } from './support.js';
 
 /*
  * Reuse detection under concurrency (RFC 6749 section 4.1.2, RFC 9700 section 4.14.2), asserted the
@@ -145,8 +145,7 @@ describe('reuse detection under concurrent redemption, as with the host\'s memor
   describe('the host\'s memory adapter (the reference)', () => {
     let createMemoryAdapter: (clockTolerance: number) => AdapterFactory;
     before(async () => {
-      const specifier: string = 'oidc-provider/lib/adapters/memory_adapter.js';
-      ({ createMemoryAdapter } = await import(specifier) as { createMemoryAdapter(clockTolerance: number): AdapterFactory });
+      createMemoryAdapter = await loadMemoryAdapter();
     });
     reuseDetection(() => createMemoryAdapter(15));
   });

@@ -4,7 +4,7 @@ import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { generateKeyPairSync } from 'node:crypto';
-import { Provider, type Configuration, type ClientMetadata } from 'oidc-provider';
+import { Provider, type AdapterFactory, type Configuration, type ClientMetadata } from 'oidc-provider';
 import { Agent, fetch as undiciFetch } from 'undici';
 
 export const REDIRECT_URI = 'https://rp.example.test/cb';
@@ -22,6 +22,16 @@ export const CLIENT: ClientMetadata = {
 export function testJwks(): { keys: Record<string, unknown>[] } {
   const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
   return { keys: [{ ...privateKey.export({ format: 'jwk' }), kid: 'storage-test', use: 'sig' }] };
+}
+
+/**
+ * Loads the host's own memory adapter, the reference these tests compare the Redis adapter with (the
+ * package root does not export it), as a factory taking the provider's clock tolerance.
+ */
+export async function loadMemoryAdapter(): Promise<(clockTolerance?: number) => AdapterFactory> {
+  const specifier: string = 'oidc-provider/lib/adapters/memory_adapter.js';
+  const { createMemoryAdapter } = await import(specifier) as { createMemoryAdapter(clockTolerance?: number): AdapterFactory };
+  return createMemoryAdapter;
 }
 
 export interface PlainProvider {
