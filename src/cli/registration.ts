@@ -13,12 +13,14 @@ export async function registrationProblem(metadata: Record<string, unknown>, anc
   // A signing key and an adapter given up front keep the host from printing its quick-start
   // warnings; the provider never listens or stores anything.
   const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
-  const provider = new Provider('https://explain.invalid', mtls.configure({
-    adapter: class { async find() { return undefined; } },
-    jwks: { keys: [{ ...privateKey.export({ format: 'jwk' }), use: 'sig' }] },
-    features: { clientCredentials: { enabled: true }, devInteractions: { enabled: false } },
-  }) as never);
   try {
+    // As a static client first: the plugin's startup checks (field named, RFC 4514 suggestions).
+    const provider = new Provider('https://explain.invalid', mtls.configure({
+      clients: [metadata],
+      adapter: class { async find() { return undefined; } },
+      jwks: { keys: [{ ...privateKey.export({ format: 'jwk' }), use: 'sig' }] },
+      features: { clientCredentials: { enabled: true }, devInteractions: { enabled: false } },
+    }) as never);
     await provider.Client.validate(metadata as never);
     return undefined;
   } catch (error) {
