@@ -27,6 +27,8 @@ export interface FapiTlsPolicyOptions {
  * `createMtlsServer`, and resource servers): TLS 1.2 and 1.3 only, and on TLS 1.2 only the cipher
  * suites the profile permits, in the server's order of preference. Returns `serverOptions` with the
  * policy added; refuses (with a `ConfigurationError`) options that would weaken or replace it.
+ * The policy is TLS only: `Strict-Transport-Security` (FAPI 2.0 SP 5.2.3 item 1) is a response
+ * header, which `createMtlsServer` sends itself and the main origin's server must add.
  *
  * @example
  * const alias = createMtlsServer(fapiTlsOptions({ key, cert }), provider.callback());
