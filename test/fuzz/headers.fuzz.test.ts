@@ -22,6 +22,7 @@ function seedsOf(format: HeaderFormat, pki: TestPki): string[] {
     case 'nginx-legacy': return [shape.nginxLegacy(leaf)];
     case 'xfcc': return [shape.xfccElement(leaf), shape.xfccElement(leaf, { chain: [intermediate] }), `${shape.xfccElement(root)},${shape.xfccElement(leaf, { lowercaseHex: true })}`];
     case 'aws-alb': return [shape.awsAlb(leaf, intermediate)];
+    case 'aws-alb-verify': return [shape.awsAlb(leaf)];
     case 'traefik': return [shape.traefik(leaf, intermediate)];
     case 'apache': return [shape.apacheFlattened(leaf), shape.apacheEscaped(leaf)];
     default: return [shape.base64Der(leaf)];

@@ -36,6 +36,7 @@ describe('parseClientCertificateHeader under arbitrary input', () => {
       'nginx-legacy': shape.nginxLegacy(leaf),
       xfcc: shape.xfccElement(leaf, { chain: [pki.intermediate] }),
       'aws-alb': shape.awsAlb(leaf, pki.intermediate),
+      'aws-alb-verify': shape.awsAlb(leaf),
       traefik: shape.traefik(leaf, pki.intermediate),
       haproxy: shape.base64Der(leaf),
       apache: shape.apacheFlattened(leaf),

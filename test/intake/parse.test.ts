@@ -1,9 +1,12 @@
 import assert from 'node:assert/strict';
 import 'reflect-metadata';
 import * as x509 from '@peculiar/x509';
+import fc from 'fast-check';
 import { ConfigurationError, HeaderMalformedError } from '../../src/errors.js';
 import { parseClientCertificateHeader, type ParseHeaderOptions } from '../../src/intake/index.js';
 import type { HeaderFormat } from '../../src/intake/index.js';
+import { FORMATS } from '../../src/intake/formats/formats.js';
+import { parseXfcc } from '../../src/intake/formats/xfcc.js';
 import { createTestPki, issue, type TestCertificate, type TestPki } from '../support/pki.js';
 import * as shape from './shapes.js';
 
@@ -132,6 +135,39 @@ describe('parseClientCertificateHeader', () => {
       expectLeaf(parseClientCertificateHeader('xfcc', `cert="${shape.escapeAll(shape.pem(leaf))}";SUBJECT="CN=\\"quoted\\", O=x"`), leaf);
     });
 
+    it('reads a quoted Subject as Envoy writes it: RFC 2253 text whose escapes (\\", \\\\, \\, and hex pairs) each pair a backslash with the next character', () => {
+      const cert = `Cert="${shape.escapeAll(shape.pem(leaf))}"`;
+      const subjects = [
+        'CN=say \\"hi\\",O=Example Bank\\, Ltd,C=GB', // an escaped quote (and comma) inside the DN
+        'CN=\\"quoted\\"', // escaped quotes at both ends
+        'CN=back\\\\', // a DN value ending in a backslash: \\ then the closing quote
+        'CN=caf\\C3\\A9+UID=42', // RFC 2253 hex escapes of UTF-8
+        'CN=\\;Cert=\\"x\\"', // separators inside the quotes stay inside
+      ];
+      for (const subject of subjects) {
+        const header = `By=spiffe://cluster.local/ns/a/sa/b;Hash=${shape.sha256Hex(leaf)};${cert};Subject="${subject}";URI=spiffe://c`;
+        expectLeaf(parseClientCertificateHeader('xfcc', header), leaf);
+        const [element] = parseXfcc(header, 'x', 1);
+        const subjectValue = element!.find(([key]) => key === 'subject')![1];
+        assert.equal(subjectValue, subject.replace(/\\(["\\])/g, '$1'), subject);
+      }
+    });
+
+    it('any Subject text, escaped as Envoy documents (\\" for a quote) and \\\\ for a backslash, decodes back to itself (generated, seed 9440)', () => {
+      const cert = `Cert="${shape.escapeAll(shape.pem(leaf))}"`;
+      fc.assert(fc.property(fc.string({ unit: fc.integer({ min: 0x20, max: 0x7e }).map((code) => String.fromCharCode(code)), maxLength: 60 }), (subject) => {
+        const header = `${cert};Subject="${subject.replace(/["\\]/g, '\\$&')}";URI=spiffe://c`;
+        const [element] = parseXfcc(header, 'x', 1);
+        assert.deepEqual(element, [['cert', shape.escapeAll(shape.pem(leaf))], ['subject', subject], ['uri', 'spiffe://c']]);
+      }), { numRuns: 2000, seed: 9440 });
+    });
+
+    it('a Subject cannot smuggle a Cert: what follows an escaped quote stays in the Subject', () => {
+      const forged = `Cert="${shape.escapeAll(shape.pem(pki.clientB))}"`;
+      const header = `Cert="${shape.escapeAll(shape.pem(leaf))}";Subject="CN=x\\";${forged.replace(/"/g, '\\"')};URI=\\"";URI=spiffe://c`;
+      expectLeaf(parseClientCertificateHeader('xfcc', header), leaf);
+    });
+
     it('uses the last element (appended by the proxy nearest to us) unless told otherwise', () => {
       const two = `${shape.xfccElement(pki.clientB, { by: 'spiffe://edge' })},${shape.xfccElement(leaf, { by: 'spiffe://sidecar' })}`;
       expectLeaf(parseClientCertificateHeader('xfcc', two), leaf);
@@ -152,7 +188,9 @@ describe('parseClientCertificateHeader', () => {
       malformed('xfcc', `Cert="${shape.escapeAll(shape.pem(leaf))}`, undefined, /unterminated/);
       malformed('xfcc', `${cert};`, undefined, /expected a key/);
       malformed('xfcc', `${cert};Subject=CN=x`, undefined, /unquoted/);
-      malformed('xfcc', `${cert};Subject="a\\x"`, undefined, /invalid escape/);
+      malformed('xfcc', `${cert};Subject="CN=a\\"`, undefined, /unterminated/); // the quote is escaped: no closing quote
+      malformed('xfcc', `${cert};Subject="CN=a\\`, undefined, /unterminated/); // a backslash with nothing after it
+      malformed('xfcc', `${cert};Subject="CN=a\\\\"b"`, undefined, /unexpected/); // \\ is one backslash, then the value ends
       malformed('xfcc', `${cert}"x"`, undefined, /unexpected/);
       malformed('xfcc', `Cert="${shape.escapeAll(keyPem)}"`, undefined, /PRIVATE KEY/);
     });
@@ -168,6 +206,19 @@ describe('parseClientCertificateHeader', () => {
 
     it('never reads + as a space (form decoding would corrupt base64)', () => {
       malformed('aws-alb', shape.awsAlb(leaf).replace(/%20/g, '+'));
+    });
+  });
+
+  describe('AWS ALB verify mode X-Amzn-Mtls-Clientcert-Leaf', () => {
+    it('decodes the URL-encoded leaf, and refuses a second certificate: verify mode sends the leaf alone', () => {
+      expectLeaf(parseClientCertificateHeader('aws-alb-verify', shape.awsAlb(leaf)), leaf);
+      malformed('aws-alb-verify', shape.awsAlb(leaf, pki.intermediate), undefined, /exactly one certificate/);
+      malformed('aws-alb-verify', shape.awsAlb(leaf).replace(/%20/g, '+'));
+    });
+
+    it('is read from its own header, not the passthrough header', () => {
+      assert.equal(FORMATS['aws-alb-verify'].header, 'x-amzn-mtls-clientcert-leaf');
+      assert.equal(FORMATS['aws-alb'].header, 'x-amzn-mtls-clientcert');
     });
   });
 
@@ -230,6 +281,7 @@ describe('parseClientCertificateHeader', () => {
       'nginx-legacy': shape.nginxLegacy(cert),
       xfcc: shape.xfccElement(cert),
       'aws-alb': shape.awsAlb(cert),
+      'aws-alb-verify': shape.awsAlb(cert),
       traefik: shape.traefik(cert),
       haproxy: shape.base64Der(cert),
       apache: shape.apacheFlattened(cert),
@@ -237,7 +289,7 @@ describe('parseClientCertificateHeader', () => {
       azure: shape.base64Der(cert),
       cloudflare: shape.base64Der(cert),
     })[format];
-    const formats: HeaderFormat[] = ['rfc9440', 'nginx', 'nginx-legacy', 'xfcc', 'aws-alb', 'traefik', 'haproxy', 'apache', 'caddy', 'azure', 'cloudflare'];
+    const formats: HeaderFormat[] = ['rfc9440', 'nginx', 'nginx-legacy', 'xfcc', 'aws-alb', 'aws-alb-verify', 'traefik', 'haproxy', 'apache', 'caddy', 'azure', 'cloudflare'];
 
     for (const format of formats) {
       it(`${format}: size cap, NUL/CR/LF, non-ASCII, empty, duplicates, trailing garbage`, () => {

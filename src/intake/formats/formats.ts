@@ -13,6 +13,7 @@ export type HeaderFormat =
   | 'nginx-legacy'
   | 'xfcc'
   | 'aws-alb'
+  | 'aws-alb-verify'
   | 'traefik'
   | 'haproxy'
   | 'apache'
@@ -68,6 +69,13 @@ const base64Der = (header: string): FormatSpec => ({
   decode: (value, { what }) => leafOnly(decodeBase64(value, what)),
 });
 
+/** The leaf alone, as URL-encoded PEM: nginx `$ssl_client_escaped_cert`, AWS ALB verify mode. */
+const urlEncodedPemLeaf = (header: string): FormatSpec => ({
+  header,
+  list: false,
+  decode: (value, { what }) => leafOnly(decodeSinglePem(percentDecode(value, what), what)),
+});
+
 /** URL-encoded (or, for Apache, space-flattened) PEM. */
 function pemValue(value: string, what: string): string {
   return value.includes('%') ? percentDecode(value, what) : value;
@@ -85,11 +93,7 @@ export const FORMATS: Readonly<Record<HeaderFormat, FormatSpec>> = Object.freeze
     }),
   },
   // nginx $ssl_client_escaped_cert: the leaf as URL-encoded PEM.
-  nginx: {
-    header: 'x-ssl-client-cert',
-    list: false,
-    decode: (value, { what }) => leafOnly(decodeSinglePem(percentDecode(value, what), what)),
-  },
+  nginx: urlEncodedPemLeaf('x-ssl-client-cert'),
   // nginx $ssl_client_cert (deprecated): PEM whose lines after the first start with a tab, i.e.
   // folded header lines; unfolded by the receiver they arrive as tabs (or spaces).
   'nginx-legacy': {
@@ -105,13 +109,16 @@ export const FORMATS: Readonly<Record<HeaderFormat, FormatSpec>> = Object.freeze
     decode: (value, context) => decodeXfcc(value, context),
   },
   // AWS ALB mTLS passthrough: the whole chain, leaf first, as URL-encoded PEM with `+`, `=` and
-  // `/` left unescaped. Verify mode's X-Amzn-Mtls-Clientcert-Leaf has the same encoding.
+  // `/` left unescaped.
   'aws-alb': {
     header: 'x-amzn-mtls-clientcert',
     list: false,
     decode: (value, { what, maxChainLength }) =>
       splitChain(decodePemText(percentDecode(value, what), what, maxChainLength + 1), what),
   },
+  // AWS ALB mTLS verify mode: X-Amzn-Mtls-Clientcert-Leaf, the leaf alone in the same encoding
+  // (the ALB checked the chain against its trust store); a second certificate there is refused.
+  'aws-alb-verify': urlEncodedPemLeaf('x-amzn-mtls-clientcert-leaf'),
   // Traefik PassTLSClientCert `pem: true`: each certificate's base64 DER (PEM without armour and
   // line breaks), comma-separated, leaf first; older releases URL-escaped the whole value.
   traefik: {

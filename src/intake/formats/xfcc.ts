@@ -11,6 +11,11 @@ const REPEATABLE = new Set(['by', 'uri', 'dns']);
  * Splits an Envoy `x-forwarded-client-cert` value into its elements. As Envoy documents it:
  * elements are separated by `,`, key-value pairs by `;`, a key from its value by `=`; keys are
  * case-insensitive; a value containing `,`, `;` or `=` is double-quoted, with `\"` for a quote.
+ * Inside quotes a backslash always takes the next character with it, so no escaped character
+ * ends the value: Envoy copies the subject DN between the quotes as RFC 2253 text, whose own
+ * escapes (`\"`, `\\`, `\,`, `\+`, `\C3`...) pair every backslash with what follows. `\"` and
+ * `\\` decode to the character; other pairs are kept as written. A backslash with nothing after
+ * it, a missing closing quote, or anything but a separator after one is refused.
  * Whitespace around separators is tolerated because a second header line, joined by Node with
  * `, `, adds it. `limit` bounds the number of elements parsed.
  */
@@ -41,8 +46,8 @@ export function parseXfcc(text: string, what: string, limit: number): XfccElemen
         if (char === '"') break;
         if (char === '\\') {
           const escaped = text[i + 1];
-          if (escaped !== '"' && escaped !== '\\') fail(`invalid escape in the value of ${key}`);
-          value += escaped;
+          if (escaped === undefined) fail(`unterminated quoted value of ${key}`);
+          value += escaped === '"' || escaped === '\\' ? escaped : char + escaped;
           i += 2;
         } else {
           value += char;
