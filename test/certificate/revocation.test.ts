@@ -220,6 +220,29 @@ describe('certificate/revocation (RFC 5280 6.3, RFC 6960)', () => {
     });
   });
 
+  describe('CRL rollback, after the cached CRL expires', () => {
+    it('takes whatever the CA publishes next once the cached CRL has expired, even with an earlier thisUpdate', async () => {
+      const start = Math.floor(Date.now() / 1000) * 1000;
+      const clock = sinon.useFakeTimers({ now: start, toFake: ['Date'] });
+      try {
+        const cert = await issue({ subject: 'CN=after expiry', issuer: ica, extensions: [crlDistributionPoint(`${server.origin}/crl?after-expiry`)] });
+        const validator = createCertificateValidator({
+          trustAnchors: [root.pem], intermediates: [ica.pem], cache: false,
+          revocation: { methods: ['crl'], scope: 'leaf', timeout: 500, crlRefreshBefore: 3600 },
+        });
+        const leafCert = ClientCertificate.from(cert.pem);
+        // Published with a clock that ran ahead: a short-lived CRL dated 10 seconds after the next one.
+        server.crl = await createCrl(ica, { thisUpdate: new Date(start - 10_000), nextUpdate: new Date(start + 60_000) });
+        assert.equal(code(await validator.verify(leafCert, [])), 'valid');
+        server.crl = await createCrl(ica, { revoked: [cert], thisUpdate: new Date(start - 20_000), nextUpdate: new Date(start + 3600_000) });
+        clock.tick(120_000);
+        assert.equal(code(await validator.verify(leafCert, [])), 'ERR_MTLS_CERT_REVOKED');
+      } finally {
+        clock.restore();
+      }
+    });
+  });
+
   describe('failing responders', () => {
     it('gives up on a responder that hangs after the timeout: unknown', async () => {
       server.behaviour = 'hang';

@@ -155,9 +155,9 @@ function decodeReason(value: Buffer): string {
 }
 
 /**
- * CRL fetching with a per-URL cache held until `nextUpdate`, refreshed in the background. A CRL
- * older than the one cached (an earlier `thisUpdate`, served again by whoever sits on the path)
- * never replaces it.
+ * CRL fetching with a per-URL cache held until `nextUpdate`, refreshed in the background. While
+ * the cached CRL is current, an older one (an earlier `thisUpdate`, served again by whoever sits
+ * on the path) never replaces it.
  */
 export class CrlCache {
   readonly #entries = new Map<string, VerifiedCrl>();
@@ -181,20 +181,21 @@ export class CrlCache {
     const cacheKey = `${spkiSha256} ${subject.key} ${url}`;
     const cached = this.#entries.get(cacheKey);
     if (cached && cached.nextUpdate > at) {
-      if (cached.nextUpdate - at < this.#refreshBefore) this.#fetch(cacheKey, url, issuer).catch(() => undefined);
+      if (cached.nextUpdate - at < this.#refreshBefore) this.#fetch(cacheKey, url, issuer, at).catch(() => undefined);
       return cached;
     }
-    return this.#fetch(cacheKey, url, issuer);
+    return this.#fetch(cacheKey, url, issuer, at);
   }
 
-  #fetch(cacheKey: string, url: string, issuer: ClientCertificate): Promise<VerifiedCrl> {
+  #fetch(cacheKey: string, url: string, issuer: ClientCertificate, at: number): Promise<VerifiedCrl> {
     let pending = this.#inflight.get(cacheKey);
     if (pending === undefined) {
       pending = fetchBytes(url, this.#limits)
         .then((der) => {
           const crl = verifyCrl(der, issuer, this.#algorithms);
           const previous = this.#entries.get(cacheKey);
-          if (previous !== undefined && crl.thisUpdate < previous.thisUpdate) return previous;
+          // Only a current CRL holds its place: once it has expired, whatever the CA publishes next is taken.
+          if (previous !== undefined && previous.nextUpdate > at && crl.thisUpdate < previous.thisUpdate) return previous;
           this.#entries.delete(cacheKey);
           if (this.#entries.size >= this.#maxEntries) this.#entries.delete(this.#entries.keys().next().value!);
           this.#entries.set(cacheKey, crl);
