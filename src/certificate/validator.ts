@@ -1,4 +1,5 @@
 import { ConfigurationError } from '../errors.js';
+import { channels } from '../util/channels.js';
 import { ExpiringLru } from '../util/expiring-lru.js';
 import { TrustAnchors, type TrustAnchorSource } from './anchors.js';
 import type { ClientCertificate } from './certificate.js';
@@ -76,6 +77,7 @@ export function createCertificateValidator(options: CertificateValidatorOptions)
       if (typeof alternatives !== 'boolean') throw new ConfigurationError('alternatives must be a boolean');
       const key = `${leaf.thumbprint}|${intermediates.map((c) => c.thumbprint).join(',')}|${anchors.fingerprint}|${pins ? [...pins].sort().join(',') : '*'}|${alternatives}`;
       const hit = cache?.get(key, Date.now());
+      if (channels.verdictCache.hasSubscribers) channels.verdictCache.publish({ result: hit === undefined ? 'miss' : 'hit', thumbprint: leaf.thumbprint });
       if (hit !== undefined) return Promise.resolve(hit);
       let pending = inflight.get(key);
       if (pending === undefined) {

@@ -1,4 +1,5 @@
 import type { MtlsError } from '../errors.js';
+import { observeRefusal } from './observe.js';
 
 /**
  * Provider events this package emits:
@@ -15,4 +16,5 @@ export interface EventEmitterLike {
 
 export function emitRefusal(provider: EventEmitterLike, ctx: unknown, error: MtlsError): void {
   provider.emit(EVENTS.refused, ctx, error);
+  observeRefusal(ctx as Parameters<typeof observeRefusal>[0], error);
 }

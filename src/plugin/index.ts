@@ -3,4 +3,11 @@ export type { MtlsOptions } from './options.js';
 export type { ProviderConfiguration } from './configure.js';
 export { createMtlsServer, type MtlsServerOptions } from './server.js';
 export { EVENTS } from './events.js';
+export {
+  CHANNELS,
+  type AuthenticationMessage,
+  type CertificateExpiringMessage,
+  type ProxyUntrustedMessage,
+  type VerdictCacheMessage,
+} from '../util/channels.js';
 export { ANCHOR_PINS, CERTIFICATE_POLICIES } from './hooks.js';

@@ -7,6 +7,7 @@ import { extendDiscovery } from './discovery.js';
 import { emitRefusal } from './events.js';
 import type { HostContext } from './host.js';
 import type { ResolvedOptions } from './options.js';
+import { observeAcceptance } from './observe.js';
 import { refusalHint } from './refusal-hints.js';
 import { getRequestState, setRequestState, type RequestCertificateState } from './request-state.js';
 
@@ -51,6 +52,7 @@ export function createIntakeMiddleware(options: ResolvedOptions, validator: Cert
 
     await next();
 
+    if (ctx.oidc !== undefined) observeAcceptance(ctx);
     if (ctx.oidc === undefined || ctx.body === null || typeof ctx.body !== 'object') return;
     if (ctx.oidc.route === 'discovery' && ctx.status === 200) {
       extendDiscovery(ctx.body as Record<string, unknown>, options.mtlsOrigin);

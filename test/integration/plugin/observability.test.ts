@@ -1,0 +1,91 @@
+// The diagnostics channels over real TLS: authentication outcomes with method, client, code and
+// source; verdict cache hits and misses; untrusted proxy attempts. And NODE_DEBUG logging of
+// refusals, in a child process because Node reads NODE_DEBUG once at startup.
+import { strict as assert } from 'node:assert';
+import { execFile } from 'node:child_process';
+import { subscribe, unsubscribe } from 'node:diagnostics_channel';
+import { fileURLToPath } from 'node:url';
+import { CHANNELS, type AuthenticationMessage, type ProxyUntrustedMessage, type VerdictCacheMessage } from '../../../src/index.js';
+import { postForm, tlsFetch } from '../../support/client.js';
+import { createTestPki, type TestPki } from '../../support/pki.js';
+import { startTestProvider, type TestProvider } from '../../support/provider.js';
+import { x5t } from '../../support/thumbprint.js';
+import * as shape from '../../intake/shapes.js';
+
+const CLIENT = {
+  client_id: 'tls-cc',
+  token_endpoint_auth_method: 'tls_client_auth',
+  tls_client_auth_subject_dn: 'CN=client-a,O=Example Bank,C=GB',
+  grant_types: ['client_credentials'],
+  response_types: [],
+  redirect_uris: [],
+};
+
+function collect<T>(name: string): { messages: T[]; stop(): void } {
+  const messages: T[] = [];
+  const listener = (message: unknown) => messages.push(message as T);
+  subscribe(name, listener);
+  return { messages, stop: () => unsubscribe(name, listener) };
+}
+
+describe('observability: diagnostics channels and NODE_DEBUG', () => {
+  let pki: TestPki;
+  let op: TestProvider;
+  before(async () => {
+    pki = await createTestPki();
+    op = await startTestProvider({
+      pki,
+      clients: [CLIENT] as never,
+      mtls: { certificateSource: [{ format: 'rfc9440', trustedProxies: { addresses: ['10.0.0.0/8'] } }, 'socket'] as never },
+    });
+  });
+  after(() => op.close());
+
+  const token = (fetch: ReturnType<typeof tlsFetch>, headers: Record<string, string> = {}) =>
+    postForm(fetch, `${op.mtlsOrigin}/token`, { grant_type: 'client_credentials', client_id: 'tls-cc' }, headers);
+
+  it('publishes each authentication outcome and each verdict cache lookup', async () => {
+    const auth = collect<AuthenticationMessage>(CHANNELS.authentication);
+    const cache = collect<VerdictCacheMessage>(CHANNELS.verdictCache);
+    try {
+      assert.equal((await token(tlsFetch(pki.root, pki.clientB))).status, 401);
+      assert.equal((await token(tlsFetch(pki.root, pki.clientA))).status, 200);
+      assert.equal((await token(tlsFetch(pki.root, pki.clientA))).status, 200);
+    } finally {
+      auth.stop();
+      cache.stop();
+    }
+    assert.deepEqual(auth.messages, [
+      { outcome: 'refused', method: 'tls_client_auth', clientId: 'tls-cc', code: 'ERR_MTLS_SUBJECT_MISMATCH', source: 'socket', route: 'token' },
+      { outcome: 'accepted', method: 'tls_client_auth', clientId: 'tls-cc', source: 'socket', route: 'token' },
+      { outcome: 'accepted', method: 'tls_client_auth', clientId: 'tls-cc', source: 'socket', route: 'token' },
+    ]);
+    assert.deepEqual(cache.messages, [
+      { result: 'miss', thumbprint: x5t(pki.clientB) },
+      { result: 'miss', thumbprint: x5t(pki.clientA) },
+      { result: 'hit', thumbprint: x5t(pki.clientA) },
+    ]);
+  });
+
+  it('publishes a certificate header from an untrusted source', async () => {
+    const proxy = collect<ProxyUntrustedMessage>(CHANNELS.proxyUntrusted);
+    const auth = collect<AuthenticationMessage>(CHANNELS.authentication);
+    try {
+      await token(tlsFetch(pki.root), { 'client-cert': shape.rfc9440(pki.clientA) });
+    } finally {
+      proxy.stop();
+      auth.stop();
+    }
+    assert.equal(proxy.messages.length, 1);
+    assert.match(String(proxy.messages[0]!.remoteAddress), /127\.0\.0\.1$/);
+    assert.ok(auth.messages.some((m) => m.outcome === 'refused' && m.code === 'ERR_MTLS_PROXY_UNTRUSTED'));
+  });
+
+  it('NODE_DEBUG=oidc-provider-mtls logs each refusal with its code', async () => {
+    const child = fileURLToPath(new URL('./debug-log-child.ts', import.meta.url));
+    const stderr = await new Promise<string>((resolve, reject) => {
+      execFile(process.execPath, ['--import', 'tsx', child], { env: { ...process.env, NODE_DEBUG: 'oidc-provider-mtls' }, encoding: 'utf8' }, (error, _stdout, err) => (error ? reject(error) : resolve(err)));
+    });
+    assert.match(stderr, /OIDC-PROVIDER-MTLS \d+: refused ERR_MTLS_SUBJECT_MISMATCH: the certificate does not match the registered tls_client_auth_subject_dn.*\(client tls-cc, route token\)/);
+  });
+});
