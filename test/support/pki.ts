@@ -1,6 +1,8 @@
 // Throwaway PKI for tests: every key and certificate is generated at test time, in memory.
 import 'reflect-metadata';
 import { webcrypto, X509Certificate as NodeX509, createPrivateKey, type KeyObject } from 'node:crypto';
+import { AsnConvert } from '@peculiar/asn1-schema';
+import { AttributeTypeAndValue, Name, RelativeDistinguishedName } from '@peculiar/asn1-x509';
 import * as x509 from '@peculiar/x509';
 
 x509.cryptoProvider.set(webcrypto as never);
@@ -88,8 +90,17 @@ function keyParams(alg: KeyAlgorithm): { generate: RsaHashedKeyGenParams | EcKey
 // `options.subject` is an RFC 4514 string, which lists RDNs most specific first, the reverse of
 // their ASN.1 order (RFC 4514 section 2.1); @peculiar/x509 keeps the written order, so reverse it.
 function encodeName(dn: string | x509.Name): x509.Name {
-  if (typeof dn !== 'string') return dn;
-  return new x509.Name(new x509.Name(dn).toJSON().reverse());
+  return derSetOrder(typeof dn === 'string' ? new x509.Name(new x509.Name(dn).toJSON().reverse()) : dn);
+}
+
+// @peculiar/x509 keeps a multi-valued RDN's values as written, where DER (X.690 11.6) sorts them by
+// their encodings, as a CA's encoder does and as the package requires: sort them (set semantics
+// are unchanged; each value keeps its string type).
+function derSetOrder(name: x509.Name): x509.Name {
+  const encoding = (value: AttributeTypeAndValue): Buffer => Buffer.from(AsnConvert.serialize(value));
+  const rdns = AsnConvert.parse(name.toArrayBuffer(), Name)
+    .map((rdn) => new RelativeDistinguishedName([...rdn].sort((a, b) => Buffer.compare(encoding(a), encoding(b)))));
+  return new x509.Name(AsnConvert.serialize(new Name(rdns)));
 }
 
 /** Issues a certificate: a CA, an intermediate, a leaf, or a self-signed one. */
