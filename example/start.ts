@@ -1,11 +1,13 @@
 // `npm start`: the example deployment on fixed local ports, with copy-paste curl commands.
 import { join } from 'node:path';
 import { createExamplePki } from './pki.js';
+import { startMetrics } from './metrics.js';
 import { startStack } from './stack.js';
 
 const port = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
 const { pki, dir } = await createExamplePki(join(process.cwd(), '.example-pki'));
 const stack = await startStack(pki, { issuer: port('PORT', 3000), mtls: port('MTLS_PORT', 3001), resource: port('RESOURCE_PORT', 3002) });
+const metrics = await startMetrics(port('METRICS_PORT', 9464));
 const rel = (name: string) => join('.example-pki', name);
 const curl = (cert: string) => `curl --cacert ${rel('ca.pem')} --cert ${rel(`${cert}.pem`)} --key ${rel(`${cert}.key`)}`;
 
@@ -14,6 +16,7 @@ console.log(`oidc-provider-mtls example
   mTLS endpoint alias   ${stack.mtlsOrigin}
   resource server       ${stack.resourceUrl}  (bound tokens only)
   storage               ${stack.storage}
+  Prometheus metrics    ${metrics.url}
   dev PKI               ${dir}
 
 Get a token bound to certificate A (tls_client_auth):
@@ -31,5 +34,5 @@ self_signed_tls_client_auth:
 Or run the scripted demo: npm run demo   (Ctrl-C stops this server)`);
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => { void stack.close().then(() => process.exit(0)); });
+  process.once(signal, () => { metrics.close(); void stack.close().then(() => process.exit(0)); });
 }
