@@ -104,6 +104,15 @@ describe('certificate/revocation (RFC 5280 6.3, RFC 6960)', () => {
         assert.equal(code(await verifyMonth({ ocspMaxResponseAge: 3600 })), 'valid');
       });
 
+      it('an old "revoked" still proves the revocation (RFC 5280 5.3.1: it is permanent); an old hold does not', async () => {
+        server.ocsp!.answer.statuses = { [serial(month)]: 'revoked' };
+        clock.tick(30 * DAY);
+        assert.equal(code(await verifyMonth({ mode: 'soft-fail' })), 'ERR_MTLS_CERT_REVOKED');
+        server.ocsp!.answer.statuses = { [serial(month)]: 'on-hold' };
+        assert.equal(code(await verifyMonth({})), 'ERR_MTLS_REVOCATION_UNKNOWN');
+        assert.equal(code(await verifyMonth({ ocspMaxResponseAge: 60 * 86_400 })), 'ERR_MTLS_CERT_REVOKED', 'control: a hold within the bound');
+      });
+
       it('a cached good response expires at the bound, not at nextUpdate', async () => {
         const validator = createCertificateValidator({ trustAnchors: [monthRoot.pem], intermediates: [monthCa.pem], cache: false, revocation: { methods: ['ocsp'], scope: 'leaf', timeout: 500, ocspMaxResponseAge: 3600 } });
         const cert = ClientCertificate.from(month.pem);

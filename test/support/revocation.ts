@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { AsnConvert, OctetString } from '@peculiar/asn1-schema';
 import {
   AlgorithmIdentifier, AuthorityInfoAccessSyntax, AccessDescription, CRLDistributionPoints, CertificateIssuer, DistributionPoint, DistributionPointName,
-  GeneralName, Certificate, IssuingDistributionPoint, Name as AsnName, Reason, ReasonFlags, RelativeDistinguishedName, type ReasonType,
+  GeneralName, Certificate, CRLReason, CRLReasons, IssuingDistributionPoint, Name as AsnName, Reason, ReasonFlags, RelativeDistinguishedName, type ReasonType,
 } from '@peculiar/asn1-x509';
 import {
   BasicOCSPResponse, CertStatus, KeyHash, OCSPRequest, OCSPResponse, OCSPResponseStatus, ResponderID, ResponseBytes,
@@ -21,8 +21,8 @@ import type { TestCertificate } from './pki.js';
 export type ServerBehaviour = 'answer' | 'hang' | 'garbage';
 
 export interface OcspAnswer {
-  /** Status per serial number (hex as in the certificate, e.g. `01ab...`); default `good`. */
-  statuses?: Record<string, 'good' | 'revoked' | 'unknown'>;
+  /** Status per serial number (hex as in the certificate, e.g. `01ab...`); default `good`. `on-hold`: revoked as certificateHold. */
+  statuses?: Record<string, 'good' | 'revoked' | 'on-hold' | 'unknown'>;
   /** The certificate that signs responses; default the issuer itself. */
   signer?: TestCertificate;
   thisUpdate?: Date;
@@ -240,7 +240,12 @@ export function ocspResponse(requestDer: Buffer, issuer: TestCertificate, answer
     const status = answer.statuses?.[serial] ?? 'good';
     const certStatus = status === 'good'
       ? new CertStatus({ good: null })
-      : status === 'revoked' ? new CertStatus({ revoked: new RevokedInfo({ revocationTime: new Date(thisUpdate.getTime() - 1000) }) }) : new CertStatus({ unknown: null });
+      : status === 'unknown' ? new CertStatus({ unknown: null }) : new CertStatus({
+        revoked: new RevokedInfo({
+          revocationTime: new Date(thisUpdate.getTime() - 1000),
+          ...(status === 'on-hold' ? { revocationReason: new CRLReason(CRLReasons.certificateHold) } : {}),
+        }),
+      });
     return new SingleResponse({ certID: reqCert, certStatus, thisUpdate, ...(nextUpdate ? { nextUpdate } : {}) });
   });
   const tbs = new ResponseData({

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { AsnConvert, OctetString } from '@peculiar/asn1-schema';
-import { AlgorithmIdentifier } from '@peculiar/asn1-x509';
-import { BasicOCSPResponse, CertID, OCSPRequest, OCSPResponse, OCSPResponseStatus, Request, TBSRequest } from '@peculiar/asn1-ocsp';
+import { AlgorithmIdentifier, CRLReasons } from '@peculiar/asn1-x509';
+import { BasicOCSPResponse, CertID, OCSPRequest, OCSPResponse, OCSPResponseStatus, Request, TBSRequest, type RevokedInfo } from '@peculiar/asn1-ocsp';
 import { publicKeyOf, verifySignature, type AlgorithmPolicy } from '../algorithms.js';
 import { ClientCertificate } from '../certificate.js';
 import { childrenOf, parseTlv } from '../der.js';
@@ -88,23 +88,30 @@ export function checkOcspResponse(der: Buffer, certificate: ClientCertificate, i
   if (single === undefined) throw new Error('the response does not cover this certificate');
   const thisUpdate = single.thisUpdate.getTime();
   const producedAt = basic.tbsResponseData.producedAt.getTime();
+  // RFC 6960 4.2.2.1: a thisUpdate later than now makes the response unreliable.
+  if (thisUpdate > at + settings.tolerance) throw new Error('the OCSP response is from the future');
+  const revoked = single.certStatus.revoked;
+  // Revocation is permanent (RFC 5280 5.3.1), so an authentic "revoked" proves it however old the
+  // response; only a hold (certificateHold) can be lifted, and it must be as current as "good".
+  if (revoked && revoked.revocationReason?.reason !== CRLReasons.certificateHold) return revokedStatus(revoked, source);
   // RFC 6960 3.2 (5)-(6): thisUpdate recent enough, nextUpdate (when set) not passed. "Recent
   // enough" is bounded on its own: a response signed long ago with a far-off nextUpdate (or
   // replayed by whoever sits on the path to the responder) is not current evidence.
   // (producedAt later than `at` is normal: `at` is taken before the request is sent.)
-  if (thisUpdate > at + settings.tolerance) throw new Error('the OCSP response is from the future');
   const oldest = Math.min(thisUpdate, producedAt);
   if (oldest + settings.maxResponseAge + settings.tolerance < at) {
     throw new Error(`the OCSP response is older than ocspMaxResponseAge (${single.thisUpdate.toISOString()} thisUpdate, ${basic.tbsResponseData.producedAt.toISOString()} producedAt)`);
   }
   const until = Math.min(single.nextUpdate?.getTime() ?? thisUpdate + settings.maxAge, oldest + settings.maxResponseAge);
   if (until + settings.tolerance < at) throw new Error('the OCSP response is stale');
-  if (single.certStatus.revoked) {
-    const reason = single.certStatus.revoked.revocationReason;
-    return { status: 'revoked', source, revokedAt: single.certStatus.revoked.revocationTime.getTime(), ...(reason !== undefined ? { reason: String(reason) } : {}) };
-  }
+  if (revoked) return revokedStatus(revoked, source);
   if (single.certStatus.good !== undefined) return { status: 'good', until, source };
   return { status: 'unknown', reason: 'the responder does not know the certificate', source };
+}
+
+function revokedStatus(revoked: RevokedInfo, source: string): RevocationStatus {
+  const reason = revoked.revocationReason;
+  return { status: 'revoked', source, revokedAt: revoked.revocationTime.getTime(), ...(reason !== undefined ? { reason: String(reason) } : {}) };
 }
 
 function responseSigner(basic: BasicOCSPResponse, issuer: ClientCertificate, at: number, settings: OcspSettings): ClientCertificate {
