@@ -16,6 +16,7 @@ function forged(format: HeaderFormat | 'custom', cert: TestCertificate): Record<
     case 'nginx-legacy': return { 'x-ssl-client-cert': shape.nginxLegacy(cert).replace(/\n/g, '') };
     case 'xfcc': return { 'x-forwarded-client-cert': shape.xfccElement(cert) };
     case 'aws-alb': return { 'x-amzn-mtls-clientcert': shape.awsAlb(cert) };
+    case 'aws-alb-verify': return { 'x-amzn-mtls-clientcert-leaf': shape.awsAlb(cert) };
     case 'traefik': return { 'x-forwarded-tls-client-cert': shape.traefik(cert) };
     case 'haproxy': return { 'x-ssl-client-cert': shape.base64Der(cert) };
     case 'apache': return { 'x-ssl-client-cert': shape.apacheFlattened(cert) };
