@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # What `npm test` needs beside node_modules: nginx (proxy tests), curl, openssl, python3 (the RFC 4518
-# reference), redis-server and redis-cli (clusters the tests start), and a Redis on 127.0.0.1:6379.
+# reference) with pyca/cryptography (the DER reference), redis-server and redis-cli (clusters the
+# tests start), and a Redis on 127.0.0.1:6379.
 # Run as root on a machine with apt-get, it installs what is missing (Debian's packages) and starts
 # Redis; otherwise it says in one line what to install and exits 1. `npm test` runs it first
 # (pretest), and so does .ci/run. TEST_PREREQUISITES_INSTALL=0 never installs anything.
@@ -25,6 +26,11 @@ need openssl openssl
 need python3 python3
 need redis-server redis-server
 need redis-cli redis-tools
+# pyca/cryptography: the independent DER parser of test/certificate/der.reference.test.ts.
+if ! python3 -c 'import cryptography' >/dev/null 2>&1; then
+  missing_commands+=("python3's cryptography module")
+  missing_packages+=(python3-cryptography)
+fi
 
 if [ ${#missing_packages[@]} -gt 0 ]; then
   if [ "${TEST_PREREQUISITES_INSTALL:-1}" != 0 ] && [ "$EUID" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
