@@ -1,8 +1,8 @@
-import type { ClientCertificate } from '../certificate/certificate.js';
-import { formatIpAddress } from '../certificate/ip.js';
-import { profileOf } from '../certificate/profile.js';
+import type { ClientCertificate } from './certificate.js';
+import { formatIpAddress } from './ip.js';
+import { profileOf } from './profile.js';
 
-/** What the tools print about one certificate. */
+/** The printable facts of one certificate (the command line, the diagnostics route). */
 export interface CertificateSummary {
   readonly subject: string;
   readonly issuer: string;
@@ -34,15 +34,4 @@ export function summarize(certificate: ClientCertificate): CertificateSummary {
     'x5t#S256': certificate.thumbprint,
     spkiSha256: profile.spkiSha256,
   };
-}
-
-/** Human lines for a summary, indented. */
-export function describe(summary: CertificateSummary, indent = '    '): string[] {
-  return [
-    `${indent}subject    ${summary.subject || '(empty)'}`,
-    `${indent}issuer     ${summary.issuer}`,
-    ...(summary.subjectAltNames.length ? [`${indent}SANs       ${summary.subjectAltNames.join(', ')}`] : []),
-    `${indent}valid      ${summary.notBefore} .. ${summary.notAfter}`,
-    `${indent}x5t#S256   ${summary['x5t#S256']}`,
-  ];
 }

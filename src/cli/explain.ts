@@ -7,7 +7,7 @@ import type { MtlsErrorCode } from '../errors.js';
 import { Arguments, UsageError } from './args.js';
 import { clientText, explainClient, type ClientReport } from './explain-client.js';
 import { readCertificates, readJsonObject, readLeaf } from './files.js';
-import { describe, summarize, type CertificateSummary } from './summary.js';
+import { summarize, type CertificateSummary } from '../certificate/summary.js';
 
 export const EXPLAIN_USAGE = 'explain <cert.pem> --anchors <ca.pem>... [--chain <pem>...] [--client <client.json>] [--at <ISO time>] [--revocation off|soft-fail|hard-fail] [--json]';
 
@@ -162,4 +162,15 @@ export function explainText(report: ExplainReport): string {
   if (report.client) lines.push('', ...clientText(report.client));
   lines.push('', report.ok ? 'Verdict: accepted' : `Verdict: refused ${report.code}: ${report.message}`);
   return lines.join('\n');
+}
+
+/** Human lines for a summary, indented. */
+function describe(summary: CertificateSummary, indent = '    '): string[] {
+  return [
+    `${indent}subject    ${summary.subject || '(empty)'}`,
+    `${indent}issuer     ${summary.issuer}`,
+    ...(summary.subjectAltNames.length ? [`${indent}SANs       ${summary.subjectAltNames.join(', ')}`] : []),
+    `${indent}valid      ${summary.notBefore} .. ${summary.notAfter}`,
+    `${indent}x5t#S256   ${summary['x5t#S256']}`,
+  ];
 }

@@ -13,6 +13,8 @@ export interface HostContext {
   readonly origin: string;
   status: number;
   body: unknown;
+  /** Koa's `ctx.set`: sets a response header. */
+  set(field: string, value: string): void;
   /** Set by the host's routing; absent before it runs and on requests it does not route. */
   readonly oidc: {
     readonly route: string;

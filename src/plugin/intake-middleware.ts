@@ -3,6 +3,7 @@ import type { CertificateValidator } from '../certificate/validator.js';
 import { validityRefusal } from '../certificate/validity.js';
 import { CertificateUnregisteredError } from '../errors.js';
 import { readCertificate } from '../intake/source.js';
+import { diagnosticsAllowed, diagnosticsReport, isDiagnosticsRequest } from './diagnostics-route.js';
 import { extendDiscovery } from './discovery.js';
 import { emitRefusal } from './events.js';
 import type { HostContext } from './host.js';
@@ -49,6 +50,15 @@ export function createIntakeMiddleware(options: ResolvedOptions, validator: Cert
       };
     }
     setRequestState(ctx.req, state);
+
+    // A caller who may not see the route falls through to the host, whose 404 looks like the route being off.
+    const { diagnostics } = options;
+    if (diagnostics && isDiagnosticsRequest(ctx.req, diagnostics) && diagnosticsAllowed(ctx.req, diagnostics)) {
+      ctx.set('cache-control', 'no-store');
+      ctx.status = 200;
+      ctx.body = diagnosticsReport(state);
+      return;
+    }
 
     await next();
 

@@ -3,6 +3,7 @@ import { resolveSettings } from '../certificate/verify.js';
 import { resolveCertificateSource, type CertificateSourceSpec } from '../intake/source-list.js';
 import type { CertificateSource } from '../intake/source.js';
 import { ConfigurationError } from '../errors.js';
+import { resolveDiagnostics, type DiagnosticsOptions, type DiagnosticsSettings } from './diagnostics-route.js';
 
 /**
  * Options of {@link createMtls}. Validation options (`trustAnchors`, `revocation`,
@@ -48,6 +49,13 @@ export interface MtlsOptions extends Partial<CertificateValidatorOptions> {
    * @default undefined (no aliases; the main origin must then request certificates itself)
    */
   mtlsOrigin?: string;
+  /**
+   * The diagnostics route (`GET /.well-known/mtls-diagnostics` on both origins): what the intake saw
+   * for the caller's own request (source, proxy trust decision, leaf, chain length, verdict code).
+   * Answered only to `addresses` or to `Authorization: Bearer <bearerSecret>`; others get 404.
+   * @default undefined (off)
+   */
+  diagnostics?: DiagnosticsOptions;
 }
 
 /** Options after validation: every default applied, frozen. */
@@ -57,6 +65,7 @@ export interface ResolvedOptions {
   readonly selfSignedTlsClientAuth: boolean;
   readonly certificateBoundAccessTokens: boolean;
   readonly mtlsOrigin: string | undefined;
+  readonly diagnostics: DiagnosticsSettings | undefined;
   readonly validation: CertificateValidatorOptions | undefined;
   readonly selfSignedValidity: 'enforce' | 'ignore';
   /** `clockTolerance` in milliseconds. */
@@ -89,7 +98,7 @@ export function resolveOptions(options: MtlsOptions): ResolvedOptions {
   if (options === null || typeof options !== 'object') {
     throw new ConfigurationError('createMtls() options must be an object');
   }
-  const { certificateSource, tlsClientAuth: _t, selfSignedTlsClientAuth: _s, certificateBoundAccessTokens: _c, mtlsOrigin, selfSignedValidity = 'enforce', ...validation } = options;
+  const { certificateSource, tlsClientAuth: _t, selfSignedTlsClientAuth: _s, certificateBoundAccessTokens: _c, mtlsOrigin, selfSignedValidity = 'enforce', diagnostics, ...validation } = options;
   if (selfSignedValidity !== 'enforce' && selfSignedValidity !== 'ignore') {
     throw new ConfigurationError('selfSignedValidity must be \'enforce\' or \'ignore\'');
   }
@@ -99,6 +108,7 @@ export function resolveOptions(options: MtlsOptions): ResolvedOptions {
     selfSignedTlsClientAuth: flag(options, 'selfSignedTlsClientAuth'),
     certificateBoundAccessTokens: flag(options, 'certificateBoundAccessTokens'),
     mtlsOrigin: resolveOrigin(mtlsOrigin),
+    diagnostics: resolveDiagnostics(diagnostics),
     validation: validation.trustAnchors === undefined ? undefined : validation as CertificateValidatorOptions,
     selfSignedValidity,
     // The validator's own check of the option, so both read one clockTolerance the same way.
