@@ -1,13 +1,21 @@
 import { createHash } from 'node:crypto';
-import { calculateJwkThumbprint, decodeProtectedHeader, EmbeddedJWK, errors, jwtVerify, type JWK, type JWTPayload } from 'jose';
+import { decodeProtectedHeader, errors, importJWK, jwtVerify, type CryptoKey, type JWK, type JWTPayload } from 'jose';
 import { DpopProofError } from '../errors.js';
+import type { ExpiringLru } from '../util/expiring-lru.js';
 
 /** Longer than any proof a client makes (an RSA-4096 key and signature fit in under 2 KiB). */
 const MAX_PROOF_LENGTH = 8 * 1024;
 const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
 /** JWK members of private and symmetric keys (RFC 7518 section 6), which a proof must not carry. */
 const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'] as const;
-const ASYMMETRIC_KEY_TYPES: ReadonlySet<unknown> = new Set(['EC', 'RSA', 'OKP']);
+/** RFC 7638 section 3.2: the members a thumbprint covers, per key type, in lexicographic order. */
+const THUMBPRINT_MEMBERS: Readonly<Record<string, readonly string[]>> = Object.freeze({
+  EC: ['crv', 'kty', 'x', 'y'],
+  RSA: ['e', 'kty', 'n'],
+  OKP: ['crv', 'kty', 'x'],
+});
+/** How long an imported proof key is kept: a client signs many proofs with one key. */
+const KEY_CACHE_MS = 10 * 60_000;
 
 /** A proof whose signature verified with its own key, before any check against the request. */
 export interface SignedProof {
@@ -34,10 +42,16 @@ export function singleProof(values: string | readonly string[] | undefined): str
 
 /**
  * RFC 9449 section 4.3 checks 3 to 7: a JWT with `typ` `dpop+jwt`, an accepted asymmetric `alg`, a
- * public `jwk` in its header, and a valid signature with that key.
+ * public `jwk` in its header, and a valid signature with that key. Imported keys are kept in `keys`
+ * by algorithm and thumbprint (which covers every member the import reads), since importing costs
+ * more than verifying.
  * @throws {DpopProofError}
  */
-export async function verifyProofSignature(proof: string, algorithms: readonly string[]): Promise<SignedProof> {
+export async function verifyProofSignature(
+  proof: string,
+  algorithms: readonly string[],
+  keys: ExpiringLru<CryptoKey>,
+): Promise<SignedProof> {
   let header: ReturnType<typeof decodeProtectedHeader>;
   try {
     header = decodeProtectedHeader(proof);
@@ -51,23 +65,31 @@ export async function verifyProofSignature(proof: string, algorithms: readonly s
     throw new DpopProofError('the DPoP proof is signed with an algorithm that is not accepted');
   }
   const jwk: unknown = header.jwk;
-  if (typeof jwk !== 'object' || jwk === null || Array.isArray(jwk) || !ASYMMETRIC_KEY_TYPES.has((jwk as JWK).kty)) {
-    throw new DpopProofError('the DPoP proof header has no public jwk');
-  }
-  if (PRIVATE_MEMBERS.some((member) => Object.hasOwn(jwk, member))) {
+  const members = typeof jwk === 'object' && jwk !== null && !Array.isArray(jwk) ? THUMBPRINT_MEMBERS[String((jwk as JWK).kty)] : undefined;
+  if (!members) throw new DpopProofError('the DPoP proof header has no public jwk');
+  const key = jwk as JWK;
+  if (PRIVATE_MEMBERS.some((member) => Object.hasOwn(key, member))) {
     throw new DpopProofError('the DPoP proof header jwk contains private key material');
   }
+  if (!members.every((member) => typeof key[member as keyof JWK] === 'string')) throw new DpopProofError('the DPoP proof header jwk is malformed');
+  // RFC 7517 sections 4.2 and 4.4: a key meant for other uses or another algorithm does not sign proofs.
+  if ((key.use !== undefined && key.use !== 'sig') || (key.alg !== undefined && key.alg !== header.alg)) {
+    throw new DpopProofError('the DPoP proof header jwk is not a signing key for its alg');
+  }
+  const canonical = `{${members.map((member) => `"${member}":${JSON.stringify(key[member as keyof JWK])}`).join(',')}}`;
+  const jkt = createHash('sha256').update(canonical).digest('base64url');
+  const cacheKey = `${header.alg}:${jkt}`;
+  const now = Date.now();
   let payload: JWTPayload;
   try {
-    ({ payload } = await jwtVerify(proof, EmbeddedJWK, { typ: 'dpop+jwt', algorithms: [...algorithms] }));
+    let publicKey = keys.get(cacheKey, now);
+    if (!publicKey) {
+      publicKey = await importJWK(Object.fromEntries(members.map((member) => [member, key[member as keyof JWK]])), header.alg) as CryptoKey;
+      keys.set(cacheKey, publicKey, now + KEY_CACHE_MS, now);
+    }
+    ({ payload } = await jwtVerify(proof, publicKey, { typ: 'dpop+jwt', algorithms: [...algorithms] }));
   } catch (cause) {
     throw new DpopProofError(describe(cause), { cause });
-  }
-  let jkt: string;
-  try {
-    jkt = await calculateJwkThumbprint(jwk as JWK, 'sha256');
-  } catch (cause) {
-    throw new DpopProofError('the DPoP proof header jwk is malformed', { cause });
   }
   return { payload, jkt };
 }

@@ -1,9 +1,14 @@
 import { createHash } from 'node:crypto';
+import type { CryptoKey } from 'jose';
 import { BindingMismatchError, DpopNonceError, DpopProofError } from '../errors.js';
+import { ExpiringLru } from '../util/expiring-lru.js';
 import { createNonceIssuer } from './dpop-nonce.js';
 import { accessTokenHash, singleProof, verifyProofSignature } from './dpop-proof.js';
 import { requestUri } from './htu.js';
 import type { ResolvedDpop } from './resolve.js';
+
+/** Proof keys kept imported, per verifier. */
+const KEY_CACHE_SIZE = 1000;
 
 /** The parts of a request a DPoP proof is checked against. */
 export interface ProofInput {
@@ -38,6 +43,8 @@ export function createDpopCheck(
   clockTolerance: number,
 ): (input: ProofInput, token: string, boundJkt: string) => Promise<AcceptedProof> {
   const nonces = dpop.nonce ? createNonceIssuer(dpop.nonce.secret, dpop.nonce.lifetime) : undefined;
+  // Bounded: a flood of fresh keys costs imports, never memory.
+  const keys = new ExpiringLru<CryptoKey>(KEY_CACHE_SIZE);
 
   return async (input, token, boundJkt) => {
     const proof = singleProof(input.proofs);
@@ -45,7 +52,7 @@ export function createDpopCheck(
       // A caller of verify() that forgot the request: a bug to fix, not a client to refuse.
       throw new TypeError('verify() needs the request method and url to check a DPoP proof');
     }
-    const { payload, jkt } = await verifyProofSignature(proof, dpop.algorithms);
+    const { payload, jkt } = await verifyProofSignature(proof, dpop.algorithms, keys);
     const now = Date.now();
     const { jti, htm, htu, iat, ath } = payload as Record<string, unknown>;
     if (typeof jti !== 'string' || jti === '' || jti.length > 1024) throw new DpopProofError('the DPoP proof has no valid jti claim');

@@ -2,7 +2,8 @@
 // refusal names the rule it checks. Proofs are signed at test time with jose; the JWK thumbprint
 // and `ath` are computed in the helpers, apart from the code under test.
 import assert from 'node:assert/strict';
-import { exportJWK } from 'jose';
+import { generateKeyPairSync } from 'node:crypto';
+import { exportJWK, type JWK } from 'jose';
 import sinon from 'sinon';
 import { ClientCertificate } from '../../src/certificate/certificate.js';
 import {
@@ -15,7 +16,7 @@ import {
 import { createTestPki, type TestPki } from '../support/pki.js';
 import { x5t } from '../support/thumbprint.js';
 import {
-  accessToken, AUDIENCE, dpopKey, dpopProof, ISSUER, refusal, signingKey, startJsonServer, type DpopKey, type SigningKey,
+  accessToken, AUDIENCE, dpopKey, dpopProof, ISSUER, jwkThumbprint, refusal, signingKey, startJsonServer, type DpopKey, type SigningKey,
 } from './helpers.js';
 
 const URL_ = 'https://api.example.test/accounts';
@@ -74,9 +75,13 @@ describe('resource-server: DPoP-bound tokens (RFC 9449)', () => {
     assert.deepEqual(result.scopes, ['api:read']);
   });
 
-  it('accepts proofs signed with RSA-PSS, RSA and EdDSA keys too', async () => {
-    for (const alg of ['PS256', 'RS256', 'EdDSA']) {
-      const key = await dpopKey(alg);
+  it('accepts proofs signed with RSA-PSS, RSA and EdDSA keys too, one RSA key under two algorithms', async () => {
+    // A plain RSA key pair, usable with both RSA signature schemes.
+    const pair = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    const publicJwk = pair.publicKey.export({ format: 'jwk' }) as JWK;
+    const rsa: DpopKey = { alg: 'PS256', privateKey: pair.privateKey, publicJwk, jkt: jwkThumbprint(publicJwk) };
+    for (const key of [rsa, { ...rsa, alg: 'RS256' }, { ...rsa, alg: 'PS256' }, await dpopKey('EdDSA')]) {
+      const { alg } = key;
       const token = await accessToken(issuerKey, { cnf: { jkt: key.jkt } });
       const proof = await dpopProof(key, { htm: 'POST', htu: URL_, token });
       const result = await verifier.verify({ authorization: `DPoP ${token}`, certificate: undefined, dpop: proof, method: 'POST', url: URL_ });
@@ -140,6 +145,12 @@ describe('resource-server: DPoP-bound tokens (RFC 9449)', () => {
         await presented({ header: { jwk: { kty: 'EC', crv: 'P-256', x: 'AA', y: 'AA' } } }),
         'ERR_MTLS_DPOP_PROOF_INVALID', 'the DPoP proof header jwk is malformed or does not fit its alg',
       );
+      const { y: _y, ...noY } = client.publicJwk;
+      await refusedWith(await presented({ header: { jwk: noY } }), 'ERR_MTLS_DPOP_PROOF_INVALID', 'the DPoP proof header jwk is malformed');
+      for (const extra of [{ use: 'enc' }, { alg: 'ES384' }]) {
+        await refusedWith(await presented({ header: { jwk: { ...client.publicJwk, ...extra } } }), 'ERR_MTLS_DPOP_PROOF_INVALID', 'the DPoP proof header jwk is not a signing key for its alg');
+      }
+      assert.equal((await verifier.verify(await presented({ header: { jwk: { ...client.publicJwk, use: 'sig', alg: 'ES256', kid: 'k' } } }))).jkt, client.jkt);
     });
 
     it('check 7: refuses a proof not signed by its own jwk, or tampered with', async () => {
