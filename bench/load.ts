@@ -31,16 +31,23 @@ async function run(job: LoadJob): Promise<LoadResult> {
   const latencies: number[] = [];
   let errors = 0;
   let firstError: string | undefined;
+  let nextHeaders = 0;
 
   async function worker(): Promise<void> {
     while (performance.now() < end) {
+      const once = job.headersPerRequest?.[nextHeaders++];
+      if (job.headersPerRequest && once === undefined) {
+        errors += 1;
+        firstError ??= `the job ran out of its ${job.headersPerRequest.length} per-request headers`;
+        return;
+      }
       const sent = performance.now();
       let failure: string | undefined;
       try {
         const response = await request(job.url, {
           dispatcher: agent,
           method: job.method,
-          headers: job.headers,
+          headers: once ? { ...job.headers, ...once } : job.headers,
           ...(job.body === undefined ? {} : { body: job.body }),
           // `reset` closes the connection after the response: a new TLS handshake per request.
           reset: closeEach,

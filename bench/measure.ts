@@ -10,7 +10,7 @@ import { pairedRatio, summarize, type Summary } from './stats.js';
  * generator, other processes on a shared machine) limited the rate, and targets are judged on the
  * CPU cost per request instead of throughput.
  */
-const SATURATED = 0.9;
+export const SATURATED = 0.9;
 
 export interface Settings {
   rounds: number;

@@ -24,6 +24,11 @@ export interface LoadJob {
   url: string;
   method: 'POST' | 'GET';
   headers: Record<string, string>;
+  /**
+   * Headers for one request each, taken in order and merged over `headers`, for values a server
+   * accepts only once (DPoP proofs). Running out is an error: size the list for the whole run.
+   */
+  headersPerRequest?: readonly Record<string, string>[];
   body?: string;
   /** Client certificate chain (PEM, leaf first) and key, or none. */
   cert?: string;
