@@ -6,8 +6,12 @@
 // validator makes stricter than RFC 5280 on request (README, "Positions"), and counts the policy
 // cases (RFC 5280 6.1 policy processing) on their own line.
 //
-// Usage: npm run conformance [-- --verbose]
-import { readFileSync } from 'node:fs';
+// Every case that passes with the default options is listed in scripts/conformance-baseline.json:
+// a listed case that fails now makes the run exit 1 (CI runs it), and `-- --update-baseline`
+// rewrites the list after a deliberate change.
+//
+// Usage: npm run conformance [-- --verbose] [-- --update-baseline]
+import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ConfigurationError } from '../src/errors.js';
@@ -33,6 +37,7 @@ interface LimboCase {
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const file = process.env.LIMBO_JSON ?? resolve(repoRoot, '../shared/testdata/x509-limbo/limbo.json');
 const verbose = process.argv.includes('--verbose');
+const baselineFile = resolve(repoRoot, 'scripts/conformance-baseline.json');
 
 /**
  * Why a case says nothing about validating a client certificate, or `undefined` when it applies.
@@ -90,6 +95,7 @@ const suite = JSON.parse(readFileSync(file, 'utf8')) as { testcases: LimboCase[]
 const categories = new Map<string, { passed: number; failed: number }>();
 const skipped = new Map<string, string[]>();
 const failures: string[] = [];
+const passing: string[] = [];
 const policy = { passed: 0, total: 0 };
 let strictPassed = 0;
 for (const test of suite.testcases) {
@@ -106,8 +112,10 @@ for (const test of suite.testcases) {
     policy.total += 1;
     if (result === test.expected_result) policy.passed += 1;
   }
-  if (result === test.expected_result) entry.passed += 1;
-  else {
+  if (result === test.expected_result) {
+    entry.passed += 1;
+    passing.push(test.id);
+  } else {
     entry.failed += 1;
     failures.push(`${test.id}: expected ${test.expected_result}, got ${result} (${detail})`);
   }
@@ -129,3 +137,20 @@ console.log(`with ${Object.keys(STRICT).join(' and ')}: passed ${strictPassed} o
 console.log(`not applicable: ${suite.testcases.length - total}`);
 for (const [reason, ids] of skipped) console.log(`  ${String(ids.length).padStart(3)}  ${reason}${verbose ? `\n       ${ids.join('\n       ')}` : ''}`);
 if (failures.length) console.log(`\nfailures:\n  ${failures.join('\n  ')}`);
+
+if (process.argv.includes('--update-baseline')) {
+  writeFileSync(baselineFile, `${JSON.stringify({ passing: passing.sort() }, null, 2)}\n`);
+  console.log(`\nbaseline: ${passing.length} passing cases written to ${baselineFile}`);
+} else {
+  const baseline = new Set((JSON.parse(readFileSync(baselineFile, 'utf8')) as { passing: string[] }).passing);
+  const now = new Set(passing);
+  const regressed = [...baseline].filter((id) => !now.has(id));
+  const gained = passing.filter((id) => !baseline.has(id));
+  if (gained.length) console.log(`\nnewly passing (not in the baseline; --update-baseline records them):\n  ${gained.join('\n  ')}`);
+  if (regressed.length) {
+    console.log(`\nREGRESSED: passed in the baseline, fail now:\n  ${regressed.join('\n  ')}`);
+    process.exitCode = 1;
+  } else {
+    console.log(`\nbaseline: all ${baseline.size} baseline cases still pass`);
+  }
+}
