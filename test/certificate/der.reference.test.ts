@@ -1,23 +1,28 @@
-// The strict DER reader against an independent one: pyca/cryptography's X.509 parser (the Rust
-// `asn1` crate, DER only; test/support/der_reference.py). Every element of real certificates,
-// extension values included, is re-encoded in each BER form X.690 allows and DER forbids, one at a
-// time, and both parsers must agree on every variant: accepted exactly when both accept.
+// The strict DER reader against an independent one: pyca/cryptography's X.509, CRL and OCSP parsers
+// (the Rust `asn1` crate, DER only; test/support/der_reference.py). Every element of real
+// certificates, CRLs and OCSP responses, extension values included, is re-encoded in each BER form
+// X.690 allows and DER forbids (and with a value outside its string type), one at a time, and both
+// parsers must judge every variant alike.
 import 'reflect-metadata';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import * as x509 from '@peculiar/x509';
 import { ClientCertificate } from '../../src/certificate/certificate.js';
 import { childrenOf, parseTlv, type Tlv } from '../../src/certificate/der.js';
+import { buildOcspRequest } from '../../src/certificate/revocation/ocsp.js';
+import { assertCrlDer, assertOcspResponseDer } from '../../src/certificate/x509-der.js';
 import { lengthOctets, longLength, rewrite, tlv } from '../support/der.js';
-import { createTestPki, issue, type TestCertificate } from '../support/pki.js';
+import { createTestPki, issue, OID, type TestCertificate, type TestPki } from '../support/pki.js';
+import { createCrl, ocspResponse } from '../support/revocation.js';
 
 const REFERENCE = fileURLToPath(new URL('../support/der_reference.py', import.meta.url));
 
-/** The reference's verdict per certificate: `null` when it reads it, else its reason. */
-function reference(certificates: readonly Buffer[]): (string | null)[] {
+/** The reference's verdict per document: `null` when it reads it, else its reason. */
+function reference(kind: Kind, documents: readonly Buffer[]): (string | null)[] {
   try {
-    return JSON.parse(execFileSync('python3', [REFERENCE], {
-      input: certificates.map((der) => der.toString('hex')).join('\n'),
+    return JSON.parse(execFileSync('python3', [REFERENCE, kind], {
+      input: documents.map((der) => der.toString('hex')).join('\n'),
       maxBuffer: 64 * 1024 * 1024,
     }).toString()) as (string | null)[];
   } catch (cause) {
@@ -25,7 +30,7 @@ function reference(certificates: readonly Buffer[]): (string | null)[] {
   }
 }
 
-/** Each non-DER re-encoding of one element that X.690 section 8 still reads. */
+/** Each non-DER re-encoding of one element that X.690 section 8 (BER) still reads, and two bad string values. */
 function liberties(element: Tlv): [rule: string, bytes: Buffer][] {
   const { tag, content } = element;
   const out: [string, Buffer][] = [];
@@ -56,49 +61,67 @@ interface Variant {
   readonly der: Buffer;
 }
 
-const same = (a: readonly number[], b: readonly number[]): boolean => a.length === b.length && a.every((value, index) => value === b[index]);
-
 /**
- * Every variant of `der`: each liberty at each element; inside each extension's extnValue too
- * (RFC 5280 4.1: it holds DER of its own); and each DEFAULT written out (X.690 11.5).
+ * Every variant of a DER document: each liberty at each element, also inside the OCTET STRINGs
+ * that hold DER of their own (an Extension's extnValue, RFC 5280 4.1; OCSP's ResponseBytes, RFC
+ * 6960 4.2.1: the last member of a SEQUENCE that starts with its OID), and each Extension with
+ * critical FALSE written out (X.690 11.5).
  */
 function variantsOf(der: Buffer): Variant[] {
-  const root = parseTlv(der);
   const out: Variant[] = [];
-  const walk = (element: Tlv, path: number[], emit: (rule: string, where: string, bytes: Buffer) => void): void => {
-    for (const [rule, bytes] of liberties(element)) emit(rule, path.join('.'), bytes);
-    if (element.constructed) childrenOf(element).forEach((child, index) => walk(child, [...path, index], emit));
+  const identified = (element: Tlv): boolean => {
+    const children = element.tag === 0x30 ? childrenOf(element) : [];
+    return children[0]?.tag === 0x06 && children[children.length - 1]?.tag === 0x04;
   };
-  childrenOf(root).forEach((child, index) => walk(child, [index], (rule, where, bytes) => {
-    out.push({ rule, where, der: rewriteAt(root, where.split('.').map(Number), bytes) });
-  }));
-  const tbsFields = childrenOf(childrenOf(root)[0]!);
-  out.push({ rule: 'version v1 written out', where: '0.0', der: rewriteAt(root, [0, 0], tlv(0xa0, [0x02, 0x01, 0x00])) });
-  const listIndex = tbsFields.findIndex((field) => field.tag === 0xa3);
-  childrenOf(childrenOf(tbsFields[listIndex]!)[0]!).forEach((extension, i) => {
-    const parts = childrenOf(extension);
-    const extensionPath = [0, listIndex, 0, i];
-    const value = parts[parts.length - 1]!;
-    out.push({ rule: 'critical FALSE written out', where: `extension ${i}`, der: rewriteAt(root, extensionPath, tlv(0x30, parts[0]!.bytes, [0x01, 0x01, 0x00], value.bytes)) });
-    const inner = parseTlv(value.content);
-    walk(inner, [], (rule, where, bytes) => {
-      const replaced = where === '' ? bytes : rewriteAt(inner, where.split('.').map(Number), bytes);
-      out.push({ rule, where: `extension ${i} value ${where}`, der: rewriteAt(root, [...extensionPath, parts.length - 1], tlv(0x04, replaced)) });
+  const walk = (element: Tlv, where: string, replace: (bytes: Buffer) => Buffer): void => {
+    for (const [rule, bytes] of liberties(element)) out.push({ rule, where, der: replace(bytes) });
+    if (!element.constructed) return;
+    const children = childrenOf(element);
+    // Extensions: a SEQUENCE of { OID, critical?, OCTET STRING }.
+    const extensions = element.tag === 0x30 && children.length > 0 && children.every(identified);
+    children.forEach((child, index) => {
+      const replaceChild = (bytes: Buffer): Buffer => replace(tlv(element.tag, ...children.map((other, i) => (i === index ? bytes : other.bytes))));
+      const parts = identified(child) ? childrenOf(child) : [];
+      if (extensions && parts.length === 2) {
+        out.push({ rule: 'critical FALSE written out', where: `${where}.${index}`, der: replaceChild(tlv(0x30, parts[0]!.bytes, [0x01, 0x01, 0x00], parts[1]!.bytes)) });
+      }
+      walk(child, `${where}.${index}`, replaceChild);
+      if (identified(element) && index === children.length - 1) walk(parseTlv(child.content), `${where}.${index}{}`, (bytes) => replaceChild(tlv(0x04, bytes)));
     });
-  });
+  };
+  walk(parseTlv(der), '', (bytes) => bytes);
   return out;
 }
 
-function rewriteAt(root: Tlv, path: readonly number[], bytes: Buffer): Buffer {
-  return rewrite(root, (_element, where) => (same(where, path) ? bytes : undefined));
+type Kind = 'certificate' | 'crl' | 'ocsp';
+
+/** Both verdicts on every variant of `documents`; the disagreements, and how many were refused. */
+function compare(kind: Kind, documents: readonly Buffer[], ours: (der: Buffer) => void, extra: Variant[] = []): { disagreements: string[]; refused: number; total: number } {
+  const variants = [...documents.map((der) => ({ rule: 'as issued', where: '', der })), ...documents.flatMap(variantsOf), ...extra];
+  const verdicts = reference(kind, variants.map((variant) => variant.der));
+  const disagreements: string[] = [];
+  let refused = 0;
+  variants.forEach((variant, index) => {
+    let mine: string | null = null;
+    try {
+      ours(variant.der);
+    } catch (error) {
+      mine = (error as Error).message;
+      refused += 1;
+    }
+    const theirs = verdicts[index]!;
+    if ((mine === null) !== (theirs === null)) disagreements.push(`${kind}: ${variant.rule} at ${variant.where}: ours ${mine ?? 'accepted'}; cryptography ${theirs ?? 'accepted'}`);
+  });
+  return { disagreements, refused, total: variants.length };
 }
 
 describe('der: differential test against pyca/cryptography (Rust asn1, DER only)', function () {
   this.timeout(120_000);
+  let pki: TestPki;
   let certificates: TestCertificate[];
 
   before(async () => {
-    const pki = await createTestPki();
+    pki = await createTestPki();
     certificates = [
       pki.clientA,
       pki.intermediate,
@@ -107,24 +130,29 @@ describe('der: differential test against pyca/cryptography (Rust asn1, DER only)
     ];
   });
 
-  it('accepts and refuses the same re-encodings of real certificates', () => {
-    const variants = certificates.flatMap((certificate) => [{ rule: 'as issued', where: '', der: certificate.der }, ...variantsOf(certificate.der)]);
-    const verdicts = reference(variants.map((variant) => variant.der));
-    const disagreements: string[] = [];
-    const counts = { accepted: 0, refused: 0 };
-    variants.forEach((variant, index) => {
-      let ours: string | null = null;
-      try {
-        ClientCertificate.from(variant.der);
-      } catch (error) {
-        ours = (error as Error).message;
-      }
-      const theirs = verdicts[index]!;
-      counts[ours === null ? 'accepted' : 'refused'] += 1;
-      if ((ours === null) !== (theirs === null)) disagreements.push(`${variant.rule} at ${variant.where}: ours ${ours ?? 'accepted'}; cryptography ${theirs ?? 'accepted'}`);
-    });
+  it('certificates: the same re-encodings accepted and refused, extension values included', () => {
+    const versionV1 = certificates.map((certificate) => ({
+      rule: 'version v1 written out', where: '.0.0', der: rewriteAt(parseTlv(certificate.der), [0, 0], tlv(0xa0, [0x02, 0x01, 0x00])),
+    }));
+    const { disagreements, refused, total } = compare('certificate', certificates.map((certificate) => certificate.der), (der) => ClientCertificate.from(der), versionV1);
     assert.deepEqual(disagreements, []);
-    assert.ok(counts.refused > 500 && counts.accepted === certificates.length, JSON.stringify(counts));
+    assert.ok(refused > 500 && refused === total - certificates.length, `${refused} of ${total}`);
+  });
+
+  it('CRLs: the same re-encodings accepted and refused, entry and CRL extensions included', async () => {
+    const crl = await createCrl(pki.intermediate, { revoked: [pki.clientB], entries: [{ cert: pki.clientA, reason: x509.X509CrlReason.superseded }] });
+    const { disagreements, refused, total } = compare('crl', [crl], assertCrlDer);
+    assert.deepEqual(disagreements, []);
+    assert.ok(refused > 100 && refused === total - 1, `${refused} of ${total}`);
+  });
+
+  it('OCSP responses: the same re-encodings accepted and refused, the BasicOCSPResponse and its certificates included', async () => {
+    const responder = await issue({ subject: 'CN=OCSP responder', issuer: pki.intermediate, eku: [OID.ocspSigning] });
+    const request = buildOcspRequest(ClientCertificate.from(pki.clientA.der), ClientCertificate.from(pki.intermediate.der));
+    const response = wholeSeconds(ocspResponse(request, pki.intermediate, { signer: responder, statuses: {} }));
+    const { disagreements, refused, total } = compare('ocsp', [response], assertOcspResponseDer);
+    assert.deepEqual(disagreements, []);
+    assert.ok(refused > 300 && refused === total - 1, `${refused} of ${total}`);
   });
 
   it('the one known difference: keyUsage with trailing zero bits, which the reference reads as any BIT STRING', () => {
@@ -136,8 +164,23 @@ describe('der: differential test against pyca/cryptography (Rust asn1, DER only)
     const listIndex = tbsFields.findIndex((field) => field.tag === 0xa3);
     const keyUsageIndex = childrenOf(childrenOf(tbsFields[listIndex]!)[0]!).findIndex((extension) => childrenOf(extension)[0]!.content.equals(Buffer.from([0x55, 0x1d, 0x0f])));
     const withBits = (bits: number[]) => rewriteAt(root, [0, listIndex, 0, keyUsageIndex, 2], tlv(0x04, tlv(0x03, bits)));
-    assert.deepEqual(reference([withBits([0x07, 0x80]), withBits([0x00, 0x80])]), [null, null]);
+    assert.deepEqual(reference('certificate', [withBits([0x07, 0x80]), withBits([0x00, 0x80])]), [null, null]);
     assert.doesNotThrow(() => ClientCertificate.from(withBits([0x07, 0x80])));
     assert.throws(() => ClientCertificate.from(withBits([0x00, 0x80])), /trailing zero bits/);
   });
 });
+
+function rewriteAt(root: Tlv, path: readonly number[], bytes: Buffer): Buffer {
+  return rewrite(root, (_element, where) => (where.length === path.length && where.every((value, index) => value === path[index]) ? bytes : undefined));
+}
+
+/**
+ * The response with its times in whole seconds: the test responder writes milliseconds, which
+ * X.690 allows but the reference refuses, as RFC 6960 4.2.2.1 (times as in RFC 5280 4.1.2.5.2,
+ * no fractional seconds) asks. The variants then differ from the response in one rule each.
+ */
+function wholeSeconds(response: Buffer): Buffer {
+  const strip = (element: Tlv): Buffer | undefined => (element.tag === 0x18 ? tlv(0x18, Buffer.from(element.content.toString('latin1').replace(/\.\d+Z$/, 'Z'))) : undefined);
+  const octets = childrenOf(childrenOf(childrenOf(parseTlv(response))[1]!)[0]!)[1]!;
+  return rewriteAt(parseTlv(response), [1, 0, 1], tlv(0x04, rewrite(parseTlv(octets.content), strip)));
+}
