@@ -7,17 +7,8 @@ import { exportJWK, SignJWT } from 'jose';
 import * as oidc from 'openid-client';
 import { authorize, discover, tlsFetch } from '../../test/support/client.js';
 import type { TestPki } from '../../test/support/pki.js';
-import { REDIRECT_URI, RESOURCE, type FapiStack } from './stack.js';
-
-async function callResource(config: oidc.Configuration, token: string, url: string, dpop?: oidc.DPoPHandle): Promise<string> {
-  try {
-    const response = await oidc.fetchProtectedResource(config, token, new URL(url), 'GET', undefined, undefined, dpop ? { DPoP: dpop } : undefined);
-    return `${response.status} ${await response.text()}`;
-  } catch (error) {
-    if (!(error instanceof oidc.WWWAuthenticateChallengeError)) throw error;
-    return `${error.status} WWW-Authenticate: ${error.response.headers.get('www-authenticate')}`;
-  }
-}
+import { REDIRECT_URI, type FapiStack } from './stack.js';
+import { callResource, pushAuthorization } from './walkthrough.js';
 
 /** What the walkthrough leaves for a manual call: the token and one unused proof for a GET of the resource. */
 export interface DpopCall {
@@ -33,14 +24,7 @@ export async function dpopWalkthrough(stack: FapiStack, pki: TestPki, log: (line
   // The client's DPoP key: a new one per session, never registered anywhere.
   const keyPair = await oidc.randomDPoPKeyPair('ES256');
   const dpop = oidc.getDPoPHandle(config, keyPair);
-  const verifier = oidc.randomPKCECodeVerifier();
-  const url = await oidc.buildAuthorizationUrlWithPAR(config, {
-    redirect_uri: REDIRECT_URI,
-    scope: 'openid accounts',
-    code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
-    code_challenge_method: 'S256',
-    resource: RESOURCE,
-  }, { DPoP: dpop });
+  const { url, verifier } = await pushAuthorization(config, { DPoP: dpop });
   log(`2. PAR at ${config.serverMetadata().pushed_authorization_request_endpoint} with private_key_jwt and a DPoP proof: ${url.href}`);
 
   const callback = await authorize(url, tlsFetch(pki.root), REDIRECT_URI);

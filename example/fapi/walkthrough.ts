@@ -6,9 +6,10 @@ import { authorize, discover, tlsFetch } from '../../test/support/client.js';
 import type { TestCertificate, TestPki } from '../../test/support/pki.js';
 import { REDIRECT_URI, RESOURCE, type FapiStack } from './stack.js';
 
-async function callResource(config: oidc.Configuration, token: string, url: string): Promise<string> {
+/** One call of the resource server, told as its status and body, or its challenge. */
+export async function callResource(config: oidc.Configuration, token: string, url: string, dpop?: oidc.DPoPHandle): Promise<string> {
   try {
-    const response = await oidc.fetchProtectedResource(config, token, new URL(url), 'GET');
+    const response = await oidc.fetchProtectedResource(config, token, new URL(url), 'GET', undefined, undefined, dpop ? { DPoP: dpop } : undefined);
     return `${response.status} ${await response.text()}`;
   } catch (error) {
     if (!(error instanceof oidc.WWWAuthenticateChallengeError)) throw error;
@@ -17,6 +18,19 @@ async function callResource(config: oidc.Configuration, token: string, url: stri
 }
 
 /** Returns the certificate-bound access token, for a manual call with certificate A. */
+/** A pushed authorization request with PKCE (S256) for the accounts resource; `options` add DPoP. */
+export async function pushAuthorization(config: oidc.Configuration, options?: oidc.DPoPOptions): Promise<{ url: URL; verifier: string }> {
+  const verifier = oidc.randomPKCECodeVerifier();
+  const url = await oidc.buildAuthorizationUrlWithPAR(config, {
+    redirect_uri: REDIRECT_URI,
+    scope: 'openid accounts',
+    code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
+    code_challenge_method: 'S256',
+    resource: RESOURCE,
+  }, options);
+  return { url, verifier };
+}
+
 export async function walkthrough(stack: FapiStack, pki: TestPki, log: (line: string) => void): Promise<string> {
   // Clients send their certificate with the issuing CA; the authorization server trusts the root.
   const client = (cert: TestCertificate) => discover(
@@ -31,14 +45,7 @@ export async function walkthrough(stack: FapiStack, pki: TestPki, log: (line: st
   log(`1. discovery: require_pushed_authorization_requests=${metadata.require_pushed_authorization_requests}, `
     + `token_endpoint_auth_methods_supported=${JSON.stringify(metadata.token_endpoint_auth_methods_supported)}`);
 
-  const verifier = oidc.randomPKCECodeVerifier();
-  const url = await oidc.buildAuthorizationUrlWithPAR(config, {
-    redirect_uri: REDIRECT_URI,
-    scope: 'openid accounts',
-    code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
-    code_challenge_method: 'S256',
-    resource: RESOURCE,
-  });
+  const { url, verifier } = await pushAuthorization(config);
   log(`2. PAR at ${metadata.mtls_endpoint_aliases?.pushed_authorization_request_endpoint} with certificate A: ${url.href}`);
 
   const callback = await authorize(url, tlsFetch(pki.root), REDIRECT_URI);

@@ -46,7 +46,7 @@ export interface VerifiedToken {
   readonly jkt: string | undefined;
   /**
    * A fresh server nonce to send in the `DPoP-Nonce` response header (RFC 9449 section 9), when the
-   * proof carried the previous one; the middleware send it.
+   * proof carried the previous one; the middleware send it in the response.
    */
   readonly dpopNonce: string | undefined;
 }
