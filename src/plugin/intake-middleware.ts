@@ -5,6 +5,7 @@ import { CertificateUnregisteredError } from '../errors.js';
 import { readCertificate } from '../intake/source.js';
 import { diagnosticsAllowed, diagnosticsReport, isDiagnosticsRequest } from './diagnostics-route.js';
 import { extendDiscovery } from './discovery.js';
+import { createExpiryWarning } from './expiry-warning.js';
 import { emitRefusal } from './events.js';
 import type { HostContext } from './host.js';
 import type { ResolvedOptions } from './options.js';
@@ -21,6 +22,7 @@ const debug = debuglog('oidc-provider-mtls');
  * has no hook of its own (discovery additions, the reason for a self-signed refusal).
  */
 export function createIntakeMiddleware(options: ResolvedOptions, validator: CertificateValidator | undefined) {
+  const warnExpiry = createExpiryWarning(options.expiryWarningDays);
   return async function mtlsIntake(ctx: HostContext, next: () => Promise<unknown>): Promise<void> {
     const result = await readCertificate(options.source, ctx.req);
     let state: RequestCertificateState = {};
@@ -62,7 +64,7 @@ export function createIntakeMiddleware(options: ResolvedOptions, validator: Cert
 
     await next();
 
-    if (ctx.oidc !== undefined) observeAcceptance(ctx);
+    if (ctx.oidc !== undefined && observeAcceptance(ctx)) warnExpiry?.(ctx);
     if (ctx.oidc === undefined || ctx.body === null || typeof ctx.body !== 'object') return;
     if (ctx.oidc.route === 'discovery' && ctx.status === 200) {
       extendDiscovery(ctx.body as Record<string, unknown>, options.mtlsOrigin);

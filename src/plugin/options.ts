@@ -4,6 +4,7 @@ import { resolveCertificateSource, type CertificateSourceSpec } from '../intake/
 import type { CertificateSource } from '../intake/source.js';
 import { ConfigurationError } from '../errors.js';
 import { resolveDiagnostics, type DiagnosticsOptions, type DiagnosticsSettings } from './diagnostics-route.js';
+import { resolveExpiryWarningDays } from './expiry-warning.js';
 
 /**
  * Options of {@link createMtls}. Validation options (`trustAnchors`, `revocation`,
@@ -56,6 +57,13 @@ export interface MtlsOptions extends Partial<CertificateValidatorOptions> {
    * @default undefined (off)
    */
   diagnostics?: DiagnosticsOptions;
+  /**
+   * Days before a certificate's `notAfter` from which a client authenticating with it is reported
+   * (event `mtls.certificate_expiring`, channel `oidc-provider-mtls:certificate-expiring`), at most
+   * once per certificate per day. `0` turns it off.
+   * @default 30
+   */
+  expiryWarningDays?: number;
 }
 
 /** Options after validation: every default applied, frozen. */
@@ -66,6 +74,7 @@ export interface ResolvedOptions {
   readonly certificateBoundAccessTokens: boolean;
   readonly mtlsOrigin: string | undefined;
   readonly diagnostics: DiagnosticsSettings | undefined;
+  readonly expiryWarningDays: number;
   readonly validation: CertificateValidatorOptions | undefined;
   readonly selfSignedValidity: 'enforce' | 'ignore';
   /** `clockTolerance` in milliseconds. */
@@ -98,7 +107,7 @@ export function resolveOptions(options: MtlsOptions): ResolvedOptions {
   if (options === null || typeof options !== 'object') {
     throw new ConfigurationError('createMtls() options must be an object');
   }
-  const { certificateSource, tlsClientAuth: _t, selfSignedTlsClientAuth: _s, certificateBoundAccessTokens: _c, mtlsOrigin, selfSignedValidity = 'enforce', diagnostics, ...validation } = options;
+  const { certificateSource, tlsClientAuth: _t, selfSignedTlsClientAuth: _s, certificateBoundAccessTokens: _c, mtlsOrigin, selfSignedValidity = 'enforce', diagnostics, expiryWarningDays, ...validation } = options;
   if (selfSignedValidity !== 'enforce' && selfSignedValidity !== 'ignore') {
     throw new ConfigurationError('selfSignedValidity must be \'enforce\' or \'ignore\'');
   }
@@ -109,6 +118,7 @@ export function resolveOptions(options: MtlsOptions): ResolvedOptions {
     certificateBoundAccessTokens: flag(options, 'certificateBoundAccessTokens'),
     mtlsOrigin: resolveOrigin(mtlsOrigin),
     diagnostics: resolveDiagnostics(diagnostics),
+    expiryWarningDays: resolveExpiryWarningDays(expiryWarningDays),
     validation: validation.trustAnchors === undefined ? undefined : validation as CertificateValidatorOptions,
     selfSignedValidity,
     // The validator's own check of the option, so both read one clockTolerance the same way.
