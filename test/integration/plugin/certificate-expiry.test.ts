@@ -9,7 +9,7 @@ import sinon from 'sinon';
 import { Agent, fetch } from 'undici';
 import { CHANNELS, EVENTS, type CertificateExpiringMessage } from '../../../src/index.js';
 import { makeOpensslPki, openssl, type OpensslPki } from '../../cli/openssl.js';
-import { postForm, tlsFetch } from '../../support/client.js';
+import { postForm, tlsFetch, type Fetch } from '../../support/client.js';
 import { createTestPki, issue, type TestCertificate, type TestPki } from '../../support/pki.js';
 import { startTestProvider, type TestProvider } from '../../support/provider.js';
 import { x5t } from '../../support/thumbprint.js';
@@ -63,7 +63,7 @@ describe('certificates nearing expiry', () => {
 
   const tlsToken = (cert: TestCertificate) => postForm(tlsFetch(pki.root, cert), `${op.mtlsOrigin}/token`, { grant_type: 'client_credentials', client_id: 'tls-cc' });
   const deviceToken = () => postForm(
-    ((url, init) => fetch(url, { ...(init as object), dispatcher: new Agent({ connect: { ca: pki.root.pem, cert: selfSignedPem, key: selfSignedKey } }) })) as never,
+    ((url: string, init?: object) => fetch(url, { ...init, dispatcher: new Agent({ connect: { ca: pki.root.pem, cert: selfSignedPem, key: selfSignedKey } }) })) as Fetch,
     `${op.mtlsOrigin}/token`,
     { grant_type: 'client_credentials', client_id: 'device' },
   );
