@@ -58,7 +58,7 @@ export class RedisAdapter implements Adapter {
     const thumbprint = payload['x5t#S256'];
     if (typeof thumbprint === 'string') indexes.push(keys.certificate(thumbprint));
 
-    const replaced = await store.run(this.#model, 'upsert', async () => {
+    const replaced = await store.write(this.#model, 'upsert', async () => {
       if (!store.cluster) {
         return store.scripts.oidcMtlsUpsert(
           1 + pointers.length + indexes.length,
@@ -108,7 +108,7 @@ export class RedisAdapter implements Adapter {
   async consume(id: string): Promise<void> {
     const store = this.#store;
     const key = store.keys.entity(this.#model, id);
-    const outcome = await store.run(
+    const outcome = await store.write(
       this.#model,
       'consume',
       () => store.scripts.oidcMtlsConsume(key, FORMAT, epochTime()),
@@ -130,13 +130,13 @@ export class RedisAdapter implements Adapter {
     const store = this.#store;
     // Index entries are left to expire: they point to a key that no longer exists, which every
     // reader treats as absent, and the grant and certificate indexes prune them by score.
-    await store.run(this.#model, 'destroy', () => store.client.del(store.keys.entity(this.#model, id)));
+    await store.write(this.#model, 'destroy', () => store.client.del(store.keys.entity(this.#model, id)));
   }
 
   /** Deletes every entity of the grant, whatever model indexed it (as the host's memory adapter does). */
   async revokeByGrantId(grantId: string): Promise<void> {
     const store = this.#store;
-    await store.run(this.#model, 'revokeByGrantId', () => revokeIndex(store, store.keys.grant(grantId)), () => 0);
+    await store.write(this.#model, 'revokeByGrantId', () => revokeIndex(store, store.keys.grant(grantId)), () => 0);
   }
 
   async #read(id: string, operation: string): Promise<AdapterPayload | undefined> {

@@ -52,7 +52,7 @@ export function createClientRegistry(provider: Provider, adapter: Adapter, store
   async function put(record: ClientMetadata, condition: 'NX' | 'XX'): Promise<boolean> {
     const key = store.keys.entity('Client', record.client_id);
     const { payload, consumed } = encodeEntity(record as unknown as AdapterPayload);
-    const written = await store.run('Client', 'upsert', () => store.scripts.oidcMtlsPut(key, FORMAT, payload, consumed, -1, condition));
+    const written = await store.write('Client', 'upsert', () => store.scripts.oidcMtlsPut(key, FORMAT, payload, consumed, -1, condition));
     return written === 1;
   }
 
@@ -92,7 +92,7 @@ export function createClientRegistry(provider: Provider, adapter: Adapter, store
     },
     async remove(clientId) {
       const key = store.keys.entity('Client', clientId);
-      return (await store.run('Client', 'destroy', () => store.client.del(key))) === 1;
+      return (await store.write('Client', 'destroy', () => store.client.del(key))) === 1;
     },
   };
 }

@@ -42,7 +42,7 @@ export function createRedisAdapter(options: RedisAdapterOptions): RedisAdapterFa
       if (typeof thumbprint !== 'string' || !THUMBPRINT.test(thumbprint)) {
         throw new TypeError('thumbprint must be a base64url SHA-256 certificate thumbprint (x5t#S256)');
       }
-      return store.run('index', 'revokeByCertificate', () => revokeByCertificate(store, thumbprint, revokeOptions), () => 0);
+      return store.write('index', 'revokeByCertificate', () => revokeByCertificate(store, thumbprint, revokeOptions), () => 0);
     },
     clients(provider: Provider): ClientRegistry {
       return createClientRegistry(provider, new RedisAdapter('Client', store), store);

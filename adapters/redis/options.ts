@@ -54,6 +54,19 @@ export interface RedisAdapterOptions {
    */
   redemptionLease?: number;
   /**
+   * Waits, after every write the provider will act on (a code, token, grant, session or client
+   * saved, a code consumed, anything deleted or revoked), until `replicas` replicas have acknowledged
+   * it (Redis `WAIT`), at most `timeout` milliseconds; short of that the call fails with
+   * `StoreUnavailableError` and the provider answers `server_error`, so nothing the client was told
+   * about exists on the master alone. Redis replication is asynchronous: without this, a write
+   * acknowledged just before the master fails can be missing on the replica promoted in its place.
+   * Needs a `Redis` client (one master, or Sentinel); refused with a `Cluster`. `timeout` must be
+   * below {@link RedisAdapterOptions.commandTimeout}.
+   *
+   * @default undefined (no waiting)
+   */
+  durability?: { replicas: number; timeout: number };
+  /**
    * Called for every store incident: Redis unreachable or refusing a command (`store.unavailable`), a
    * stored value this adapter did not write (`store.corrupt`, then treated as absent), and a second
    * consumption of a one-time artifact (`consume.rejected`). Events never carry token values. Errors
@@ -71,6 +84,7 @@ export interface ResolvedRedisAdapterOptions {
   readonly commandTimeout: number;
   readonly clockTolerance: number;
   readonly redemptionLease: number;
+  readonly durability: Readonly<{ replicas: number; timeout: number }> | undefined;
   readonly onEvent: ((event: RedisAdapterEvent) => void) | undefined;
 }
 
@@ -87,7 +101,7 @@ export function resolveOptions(options: RedisAdapterOptions): ResolvedRedisAdapt
     throw new ConfigurationError('createRedisAdapter options must be an object');
   }
   const {
-    client, keyPrefix = 'oidc:', commandTimeout = 2000, clockTolerance = 15, redemptionLease = 10_000, onEvent,
+    client, keyPrefix = 'oidc:', commandTimeout = 2000, clockTolerance = 15, redemptionLease = 10_000, durability, onEvent,
   } = options;
   if (!isRedisClient(client)) {
     throw new ConfigurationError('client must be an ioredis Redis or Cluster instance');
@@ -104,8 +118,30 @@ export function resolveOptions(options: RedisAdapterOptions): ResolvedRedisAdapt
   if (!Number.isSafeInteger(redemptionLease) || redemptionLease <= 0) {
     throw new ConfigurationError('redemptionLease must be a positive integer number of milliseconds');
   }
+  if (durability !== undefined) {
+    if (typeof durability !== 'object' || durability === null) {
+      throw new ConfigurationError('durability must be an object { replicas, timeout }');
+    }
+    if (!Number.isSafeInteger(durability.replicas) || durability.replicas < 1) {
+      throw new ConfigurationError('durability.replicas must be a positive integer');
+    }
+    if (!Number.isSafeInteger(durability.timeout) || durability.timeout < 1 || durability.timeout >= commandTimeout) {
+      throw new ConfigurationError('durability.timeout must be a positive integer number of milliseconds below commandTimeout');
+    }
+    if (client.isCluster) {
+      throw new ConfigurationError('durability needs a Redis client (one master or Sentinel), not a Cluster');
+    }
+  }
   if (onEvent !== undefined && typeof onEvent !== 'function') {
     throw new ConfigurationError('onEvent must be a function');
   }
-  return Object.freeze({ client, keyPrefix, commandTimeout, clockTolerance, redemptionLease, onEvent });
+  return Object.freeze({
+    client,
+    keyPrefix,
+    commandTimeout,
+    clockTolerance,
+    redemptionLease,
+    durability: durability === undefined ? undefined : Object.freeze({ replicas: durability.replicas, timeout: durability.timeout }),
+    onEvent,
+  });
 }

@@ -20,6 +20,7 @@ export interface Store {
   /** Milliseconds a redeeming request holds its code or token (see `redemptionLease`). */
   readonly redemptionLease: number;
   readonly emit: (event: RedisAdapterEvent) => void;
+
   /** Reports a value this adapter did not write and has treated as absent. */
   corrupt(model: string, operation: string, message: string): void;
   /**
@@ -28,6 +29,12 @@ export interface Store {
    * {@link StoreCorruptError}, which is reported and turned into `absent()` when given.
    */
   run<T>(model: string, operation: string, work: () => Promise<T>, absent?: () => T): Promise<T>;
+  /**
+   * {@link Store.run} for a call that writes something the provider acts on: with `durability`, it
+   * resolves only once the replicas asked for have the writes (Redis `WAIT`, within the same
+   * deadline), and fails with {@link StoreUnavailableError} when they do not.
+   */
+  write<T>(model: string, operation: string, work: () => Promise<T>, absent?: () => T): Promise<T>;
 }
 
 function isWrongType(error: unknown): boolean {
@@ -72,6 +79,39 @@ export function createStore(options: ResolvedRedisAdapterOptions): Store {
     return Promise.race([started, late]).finally(() => clearTimeout(timer));
   }
 
+  async function run<T>(model: string, operation: string, work: () => Promise<T>, absent?: () => T): Promise<T> {
+    try {
+      return await deadline(work);
+    } catch (thrown) {
+      if (thrown instanceof StoreCorruptError || isWrongType(thrown)) {
+        const error = thrown instanceof StoreCorruptError
+          ? thrown
+          : new StoreCorruptError('stored value has a type this adapter did not write', { cause: thrown });
+        emit({ type: 'store.corrupt', model, operation, error });
+        if (absent) return absent();
+        throw error;
+      }
+      if (thrown instanceof MtlsError && !(thrown instanceof StoreUnavailableError)) throw thrown;
+      const error = thrown instanceof StoreUnavailableError
+        ? thrown
+        : new StoreUnavailableError(`Redis failed: ${(thrown as Error).message}`, { cause: thrown });
+      emit({ type: 'store.unavailable', model, operation, error });
+      throw error;
+    }
+  }
+
+  /** Resolves once `durability.replicas` replicas have every write sent so far on this connection. */
+  async function replicated(durability: Readonly<{ replicas: number; timeout: number }>): Promise<void> {
+    // WAIT covers every write sent before it on this connection; durability is refused on a
+    // Cluster, so there is exactly one.
+    const acknowledged = await (client as Redis).wait(durability.replicas, durability.timeout);
+    if (acknowledged < durability.replicas) {
+      throw new StoreUnavailableError(
+        `write acknowledged by ${acknowledged} of ${durability.replicas} replicas within ${durability.timeout} ms (durability)`,
+      );
+    }
+  }
+
   return {
     client,
     scripts: defineScripts(client),
@@ -83,25 +123,15 @@ export function createStore(options: ResolvedRedisAdapterOptions): Store {
     corrupt(model, operation, message) {
       emit({ type: 'store.corrupt', model, operation, error: new StoreCorruptError(message) });
     },
-    async run(model, operation, work, absent) {
-      try {
-        return await deadline(work);
-      } catch (thrown) {
-        if (thrown instanceof StoreCorruptError || isWrongType(thrown)) {
-          const error = thrown instanceof StoreCorruptError
-            ? thrown
-            : new StoreCorruptError('stored value has a type this adapter did not write', { cause: thrown });
-          emit({ type: 'store.corrupt', model, operation, error });
-          if (absent) return absent();
-          throw error;
-        }
-        if (thrown instanceof MtlsError && !(thrown instanceof StoreUnavailableError)) throw thrown;
-        const error = thrown instanceof StoreUnavailableError
-          ? thrown
-          : new StoreUnavailableError(`Redis failed: ${(thrown as Error).message}`, { cause: thrown });
-        emit({ type: 'store.unavailable', model, operation, error });
-        throw error;
-      }
+    run,
+    write(model, operation, work, absent) {
+      const { durability } = options;
+      if (durability === undefined) return run(model, operation, work, absent);
+      return run(model, operation, async () => {
+        const result = await work();
+        await replicated(durability);
+        return result;
+      }, absent);
     },
   };
 }

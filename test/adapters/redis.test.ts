@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import type { AdapterPayload } from 'oidc-provider';
-import { Redis } from 'ioredis';
+import { Cluster, Redis } from 'ioredis';
 import { createRedisAdapter, type RedisAdapterEvent, type RedisAdapterFactory } from '../../adapters/redis/index.js';
 import { flushShared, forEachRedis, RUN_PREFIX, SHARED_DB, sharedRedis } from '../support/redis.js';
 
@@ -218,6 +218,9 @@ describe('Redis adapter', () => {
       ['a clock tolerance that is not a number', { clockTolerance: '15' }, 'clockTolerance must be a non-negative number of seconds'],
       ['a zero redemption lease', { redemptionLease: 0 }, 'redemptionLease must be a positive integer number of milliseconds'],
       ['a fractional redemption lease', { redemptionLease: 1.5 }, 'redemptionLease must be a positive integer number of milliseconds'],
+      ['durability without replicas', { durability: { replicas: 0, timeout: 100 } }, 'durability.replicas must be a positive integer'],
+      ['a durability timeout of 0 (WAIT would block)', { durability: { replicas: 1, timeout: 0 } }, 'durability.timeout must be a positive integer number of milliseconds below commandTimeout'],
+      ['a durability timeout past commandTimeout', { durability: { replicas: 1, timeout: 2000 } }, 'durability.timeout must be a positive integer number of milliseconds below commandTimeout'],
     ];
     for (const [label, options, message] of cases) {
       it(`refuses ${label} with ERR_MTLS_INVALID_OPTION`, () => {
@@ -226,5 +229,41 @@ describe('Redis adapter', () => {
         });
       });
     }
+
+    it('refuses durability with a Cluster client (WAIT has no slot to follow a write to)', () => {
+      const cluster = new Cluster([{ host: '127.0.0.1', port: 6379 }], { lazyConnect: true });
+      try {
+        assert.throws(() => createRedisAdapter({ client: cluster, durability: { replicas: 1, timeout: 100 } }), {
+          code: 'ERR_MTLS_INVALID_OPTION', message: 'durability needs a Redis client (one master or Sentinel), not a Cluster',
+        });
+      } finally {
+        cluster.disconnect();
+      }
+    });
+  });
+
+  describe('durability on a server without replicas', () => {
+    let client: Redis;
+    before(() => {
+      client = sharedRedis();
+    });
+    after(async () => {
+      await flushShared();
+      await client.quit();
+    });
+
+    it('fails every write the replicas did not acknowledge in time, with store.unavailable; reads still work', async () => {
+      const events: RedisAdapterEvent[] = [];
+      const durable = createRedisAdapter({ client, keyPrefix: 'durable:', durability: { replicas: 1, timeout: 50 }, onEvent: (event) => events.push(event) });
+      await assert.rejects(durable('AccessToken').upsert('at', { grantId: 'g' } as AdapterPayload, 60), {
+        code: 'ERR_MTLS_STORE_UNAVAILABLE', message: 'write acknowledged by 0 of 1 replicas within 50 ms (durability)',
+      });
+      assert.deepEqual(await durable('AccessToken').find('at'), { grantId: 'g' }, 'written on the master, not acknowledged');
+      await assert.rejects(durable('AccessToken').consume('at'), { code: 'ERR_MTLS_STORE_UNAVAILABLE' });
+      await assert.rejects(durable('AccessToken').revokeByGrantId('g'), { code: 'ERR_MTLS_STORE_UNAVAILABLE' });
+      await assert.rejects(durable('AccessToken').destroy('at'), { code: 'ERR_MTLS_STORE_UNAVAILABLE' });
+      assert.deepEqual(events.map(({ type, operation }) => [type, operation]),
+        [['store.unavailable', 'upsert'], ['store.unavailable', 'consume'], ['store.unavailable', 'revokeByGrantId'], ['store.unavailable', 'destroy']]);
+    });
   });
 });

@@ -56,14 +56,14 @@ async function portIsFree(port: number): Promise<boolean> {
 }
 
 /** A free port whose cluster bus port (port + 10000) is free too. */
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
   for (;;) {
     const port = 17000 + Math.floor(Math.random() * 20000);
     if (await portIsFree(port) && await portIsFree(port + 10000)) return port;
   }
 }
 
-async function waitForPing(port: number): Promise<void> {
+export async function waitForPing(port: number): Promise<void> {
   for (let attempt = 0; attempt < 200; attempt += 1) {
     const probe = new Redis({ host: '127.0.0.1', port, lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0 });
     probe.on('error', () => undefined);
@@ -90,14 +90,15 @@ export interface RedisServer {
   destroy(): Promise<void>;
 }
 
-async function launch(args: string[]): Promise<ChildProcess> {
+/** Starts redis-server with `args`; the child is killed at exit at the latest. */
+export async function launch(args: string[]): Promise<ChildProcess> {
   const child = spawn('redis-server', args, { stdio: 'ignore' });
   children.add(child);
   child.once('exit', () => children.delete(child));
   return child;
 }
 
-async function kill(child: ChildProcess | undefined): Promise<void> {
+export async function kill(child: ChildProcess | undefined): Promise<void> {
   if (!child || child.exitCode !== null || child.signalCode !== null) return;
   const exited = once(child, 'exit');
   child.kill('SIGKILL');
@@ -106,15 +107,17 @@ async function kill(child: ChildProcess | undefined): Promise<void> {
 
 /**
  * Starts a redis-server of its own on a free loopback port. With `durable` it writes every command
- * to its append-only file before answering, so a restart keeps everything it acknowledged.
+ * to its append-only file before answering, so a restart keeps everything it acknowledged. `args` are
+ * further redis-server options (for example `--replicaof`).
  */
-export async function startRedisServer({ durable = false, cluster = false } = {}): Promise<RedisServer> {
+export async function startRedisServer({ durable = false, cluster = false, args: extra = [] as string[] } = {}): Promise<RedisServer> {
   const port = await freePort();
   const dir = await mkdtemp(join(tmpdir(), 'mtls-redis-'));
   const args = [
     '--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '',
     ...(durable ? ['--appendonly', 'yes', '--appendfsync', 'always'] : ['--appendonly', 'no']),
     ...(cluster ? ['--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf', '--cluster-node-timeout', '2000'] : []),
+    ...extra,
   ];
   let child: ChildProcess | undefined;
   const server: RedisServer = {
