@@ -1,6 +1,7 @@
-// A real oidc-provider with the plugin issues certificate-bound JWT and opaque access tokens over
-// real TLS; openid-client v6 calls a Koa resource server that uses this package's verifier, which
-// discovers the provider's JWKS and introspects opaque tokens at its mTLS alias.
+// A real oidc-provider with the plugin issues certificate-bound (and, through the host's DPoP
+// feature, DPoP-bound) JWT and opaque access tokens over real TLS; openid-client v6 calls a Koa
+// resource server that uses this package's verifier, which discovers the provider's JWKS and
+// introspects opaque tokens at its mTLS alias.
 import assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
 import Koa from 'koa';
@@ -94,6 +95,15 @@ describe('resource server against a real oidc-provider with the plugin (RFC 8705
           client_id: 'plain-cc',
           client_secret: 'plain-secret-for-tests-only',
           token_endpoint_auth_method: 'client_secret_basic',
+          grant_types: ['client_credentials'],
+          response_types: [],
+          redirect_uris: [],
+        },
+        {
+          client_id: 'dpop-cc',
+          client_secret: 'dpop-secret-for-tests-only',
+          token_endpoint_auth_method: 'client_secret_basic',
+          dpop_bound_access_tokens: true,
           grant_types: ['client_credentials'],
           response_types: [],
           redirect_uris: [],
@@ -232,4 +242,29 @@ describe('resource server against a real oidc-provider with the plugin (RFC 8705
     assert.equal(accepted.status, 200);
     assert.equal(accepted.body['boundTo'], undefined);
   });
+  for (const [kind, resource, start] of [
+    ['JWT', RESOURCE_JWT, jwtResource],
+    ['opaque (introspected: token_type DPoP, cnf.jkt)', RESOURCE_OPAQUE, () => opaqueResource()],
+  ] as const) {
+    it(`a DPoP-bound ${kind} token from the host's DPoP feature is accepted with a proof of its key, and refused without one (RFC 9449 sections 7.1 and 7.2)`, async () => {
+      const url = await start();
+      const config = await discover(op.issuer, 'dpop-cc', {}, oidc.ClientSecretBasic('dpop-secret-for-tests-only'), tlsFetch(pki.root));
+      const dpop = oidc.getDPoPHandle(config, await oidc.randomDPoPKeyPair('ES256'));
+      const { access_token: token, token_type: type } = await oidc.clientCredentialsGrant(config, { resource, scope: 'api:read' }, { DPoP: dpop });
+      assert.equal(type, 'dpop');
+      const response = await oidc.fetchProtectedResource(config, token, url, 'GET', undefined, undefined, { DPoP: dpop });
+      assert.equal(response.status, 200);
+      assert.deepEqual(await response.json(), {
+        format: resource === RESOURCE_JWT ? 'jwt' : 'introspection', client_id: 'dpop-cc', scopes: ['api:read'],
+      });
+      await assert.rejects(oidc.fetchProtectedResource(config, token, url, 'GET'), (error: unknown) => {
+        assert.ok(error instanceof oidc.WWWAuthenticateChallengeError);
+        assert.equal(error.status, 401);
+        assert.equal(error.cause[0]?.scheme, 'dpop');
+        assert.equal(error.cause[0]?.parameters.error, 'invalid_token');
+        return true;
+      });
+      assert.deepEqual(refused.map((error) => error.code), ['ERR_MTLS_BINDING_MISMATCH']);
+    });
+  }
 });
