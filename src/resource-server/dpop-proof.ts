@@ -58,7 +58,8 @@ export async function verifyProofSignature(
   } catch (cause) {
     throw new DpopProofError('the DPoP proof header is not a JSON object', { cause });
   }
-  if (typeof header.typ !== 'string' || header.typ.toLowerCase() !== 'dpop+jwt') {
+  // RFC 7515 section 4.1.9: a media type, compared case-insensitively, `application/` optional.
+  if (typeof header.typ !== 'string' || header.typ.toLowerCase().replace(/^application\//, '') !== 'dpop+jwt') {
     throw new DpopProofError('the DPoP proof is not typ dpop+jwt');
   }
   if (typeof header.alg !== 'string' || !algorithms.includes(header.alg)) {

@@ -110,8 +110,11 @@ describe('resource-server: DPoP-bound tokens (RFC 9449)', () => {
       await refusedWith({ ...input, dpop: garbage }, 'ERR_MTLS_DPOP_PROOF_INVALID', 'the DPoP proof header is not a JSON object');
     });
 
-    it('check 4: refuses a typ other than dpop+jwt', async () => {
-      for (const typ of ['JWT', 'at+jwt', undefined]) {
+    it('check 4: refuses a typ other than dpop+jwt (a media type: any case, application/ optional)', async () => {
+      for (const typ of ['DPoP+JWT', 'application/dpop+jwt']) {
+        assert.equal((await verifier.verify(await presented({ header: { typ } }))).scheme, 'DPoP', typ);
+      }
+      for (const typ of ['JWT', 'at+jwt', 'text/dpop+jwt', 'dpop', undefined]) {
         await refusedWith(await presented({ header: { typ } }), 'ERR_MTLS_DPOP_PROOF_INVALID', 'the DPoP proof is not typ dpop+jwt');
       }
     });
