@@ -10,6 +10,7 @@ import {
   type HeaderSourceOptions,
 } from '../../src/intake/index.js';
 import { ClientCertificate } from '../../src/certificate/certificate.js';
+import { longLength, resign, rewrite } from '../support/der.js';
 import { createTestPki, issue, type TestCertificate, type TestPki } from '../support/pki.js';
 import { ask, httpProbe, httpsProbe, type Probe } from './probe.js';
 import * as shape from './shapes.js';
@@ -174,6 +175,18 @@ describe('headerSource', () => {
       assert.match(anonymous.message!, /presented no TLS client certificate/);
       const plain = await probe(httpProbe(pinned()));
       assert.equal((await ask(plain, header)).code, 'ERR_MTLS_PROXY_UNTRUSTED');
+    });
+
+    it('a proxy connection whose certificate is not DER is untrusted, reported, never thrown', async () => {
+      // The proxy's own certificate, re-signed with a long-form length in its subject: OpenSSL
+      // reads it, the strict DER check does not.
+      const { pem } = resign(proxy, pki.root, (tbs) => rewrite(tbs, (element, path) => (path.join() === '5,0,0,1' ? longLength(element, 1) : undefined)));
+      const header = { 'client-cert': shape.rfc9440(pki.clientA) };
+      const alone = await ask(await probe(httpsProbe(pinned(), pki.server)), header, { ca: pki.root, cert: { ...proxy, pem } });
+      assert.equal(alone.code, 'ERR_MTLS_PROXY_UNTRUSTED');
+      assert.match(alone.message!, /not DER/);
+      const listed = await ask(await probe(httpsProbe(sourceList([pinned(), socketSource()]), pki.server)), header, { ca: pki.root, cert: { ...proxy, pem } });
+      assert.equal(listed.kind, 'refused');
     });
   });
 

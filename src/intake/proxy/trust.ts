@@ -1,4 +1,4 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { createHash, timingSafeEqual, type X509Certificate } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { TLSSocket } from 'node:tls';
 import { ClientCertificate, type CertificateInput } from '../../certificate/certificate.js';
@@ -112,6 +112,7 @@ export class ProxyTrust {
     if (this.#pins !== undefined) {
       const digest = peerSpkiDigest(req);
       if (digest === undefined) return { trusted: false, reason: 'the peer presented no TLS client certificate' };
+      if (digest === NOT_DER) return { trusted: false, reason: 'the peer\'s TLS client certificate is not DER' };
       if (!this.#pins.some((pin) => timingSafeEqual(pin, digest))) {
         return { trusted: false, reason: 'the peer\'s TLS client certificate key is not a pinned proxy key' };
       }
@@ -136,10 +137,22 @@ function peerSpkiDigest(req: IncomingMessage): Buffer | undefined {
   let digest = socketDigests.get(socket);
   if (digest === undefined) {
     const x509 = socket.getPeerX509Certificate();
-    digest = x509 === undefined ? null : spkiDigest(ClientCertificate.from(x509));
+    digest = x509 === undefined ? null : peerCertificateDigest(x509);
     socketDigests.set(socket, digest);
   }
   return digest ?? undefined;
+}
+
+/** Stands for a peer certificate that is not DER (ClientCertificate.from refuses it): no pin matches. */
+const NOT_DER = Buffer.alloc(0);
+
+// authenticate() never throws: a certificate it cannot read makes the proxy untrusted, with the reason.
+function peerCertificateDigest(x509: X509Certificate): Buffer {
+  try {
+    return spkiDigest(ClientCertificate.from(x509));
+  } catch {
+    return NOT_DER;
+  }
 }
 
 function parsePins(pins: readonly string[], path: string): Buffer[] {
