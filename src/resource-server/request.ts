@@ -93,5 +93,7 @@ export function createRequestCheck(
  */
 function requestUrl(req: IncomingMessage): string {
   const scheme = (req.socket as Partial<TLSSocket>).encrypted === true ? 'https' : 'http';
-  return `${scheme}://${req.headers.host ?? ''}${req.url ?? ''}`;
+  // HTTP/2 requests (node:http2's compatibility API) carry the authority as a pseudo-header.
+  const authority = req.headers.host ?? req.headers[':authority'];
+  return `${scheme}://${typeof authority === 'string' ? authority : ''}${req.url ?? ''}`;
 }

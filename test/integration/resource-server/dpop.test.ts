@@ -3,6 +3,9 @@
 // path), replays and wrong schemes are refused with RFC 9449 section 7.1 challenges, and server
 // nonces travel in DPoP-Nonce.
 import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import { connect, createSecureServer } from 'node:http2';
+import type { AddressInfo } from 'node:net';
 import { createTokenVerifier, type TokenVerifier, type TokenVerifierOptions } from '../../../src/resource-server/index.js';
 import { createTestPki, type TestPki } from '../../support/pki.js';
 import { x5t } from '../../support/thumbprint.js';
@@ -108,4 +111,27 @@ describe('resource-server middleware with DPoP-bound tokens over real TLS (RFC 9
       });
     });
   }
+  it('takes the URI a proof must name from :authority over HTTP/2', async () => {
+    const app = await appFor('koa', verifierFor());
+    const server = createSecureServer({ key: pki.server.keyPem, cert: pki.server.pem }, app as unknown as Parameters<typeof createSecureServer>[1]);
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const origin = `https://localhost:${(server.address() as AddressInfo).port}`;
+    const session = connect(origin, { ca: pki.root.pem });
+    try {
+      const token = await accessToken(issuerKey, { cnf: { jkt: client.jkt } });
+      const get = async (htu: string) => {
+        const stream = session.request({ ':path': '/accounts', authorization: `DPoP ${token}`, dpop: await dpopProof(client, { htm: 'GET', htu, token }) });
+        const [headers] = await once(stream, 'response') as [Record<string, unknown>];
+        stream.resume();
+        await once(stream, 'end');
+        return headers[':status'];
+      };
+      assert.equal(await get(`${origin}/accounts`), 200);
+      assert.equal(await get(`${origin}/other`), 401);
+    } finally {
+      session.close();
+      server.close();
+    }
+  });
 });
