@@ -21,14 +21,16 @@ Certificates (no Redis needed; --json prints JSON; exit 0 when the answer is yes
 
 Storage (Redis, needs the ioredis package; --redis-url <url> or REDIS_URL is required):
   clients add|update <client.json>, clients get|remove <client_id>, clients list
-  tokens revoke-certificate <x5t#S256>
+  clients expiring [--days 30] [--json]
+      registered certificates (jwks x5c) expiring within the window; exit 1 when there are any
+  tokens revoke-certificate <x5t#S256> [--grants]
   Run "oidc-provider-mtls clients --help" for their options.`;
 
 /** Runs one command; resolves to the exit code (0 yes / done, 1 no / failed, 2 usage). */
 export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
   const [verb, ...rest] = argv;
-  if (verb === 'clients' || verb === 'tokens') return runRedisVerb(argv, io);
   try {
+    if (verb === 'clients' || verb === 'tokens') return await runRedisVerb(argv, io);
     if (verb === undefined || verb === '--help' || verb === '-h' || verb === 'help') {
       io.out(USAGE);
       return verb === undefined ? 2 : 0;

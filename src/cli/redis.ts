@@ -1,4 +1,5 @@
-import type { CliIo } from './args.js';
+import { Arguments, UsageError, type CliIo } from './args.js';
+import { expiringCertificates, expiringText } from './expiring.js';
 
 /**
  * The storage verbs (`clients ...`, `tokens ...`), run by the Redis adapter's command line,
@@ -29,5 +30,30 @@ export async function runRedisVerb(argv: readonly string[], io: CliIo): Promise<
     }
     throw error;
   }
-  return cli.runCli(args, { ...io, env: { ...io.env, ...(url === undefined ? {} : { REDIS_URL: url }) } });
+  const env = { ...io.env, ...(url === undefined ? {} : { REDIS_URL: url }) };
+  if (args[0] === 'clients' && args[1] === 'expiring' && !help) return expiring(args.slice(2), io, (argv, captured) => cli.runCli(argv, { ...captured, env }));
+  return cli.runCli(args, { ...io, env });
+}
+
+/**
+ * `clients expiring [--days N] [--json]`: the stored clients' registered certificates that expire
+ * within N days (default 30), read through `clients list`. Exit 1 when there is at least one, so a
+ * scheduled job can alert on it.
+ */
+async function expiring(argv: readonly string[], io: CliIo, list: (argv: string[], io: Omit<CliIo, 'env'>) => Promise<number>): Promise<number> {
+  const args = new Arguments(argv);
+  const json = args.flag('--json');
+  const daysText = args.option('--days') ?? '30';
+  const passThrough = [...(args.flag('--cluster') ? ['--cluster'] : [])];
+  const provider = args.option('--provider');
+  if (provider !== undefined) passThrough.push('--provider', provider);
+  args.positionals(0, 'clients expiring [--days N] [--json]');
+  const days = Number(daysText);
+  if (!Number.isInteger(days) || days < 0) throw new UsageError('--days must be a whole number of days');
+  const out: string[] = [];
+  const code = await list(['clients', 'list', ...passThrough], { out: (text) => out.push(text), err: io.err });
+  if (code !== 0) return code;
+  const report = expiringCertificates(JSON.parse(out.join('\n')) as Record<string, unknown>[], days, Date.now());
+  io.out(json ? JSON.stringify(report, null, 2) : expiringText(report));
+  return report.expiring.length ? 1 : 0;
 }
