@@ -25,7 +25,7 @@ const MAX_LENGTH = 16 * 1024;
  * @throws {AuthorizationMalformedError} when the credentials are not valid syntax.
  */
 export function presentedToken(authorization: string | undefined, dpop: boolean): PresentedToken {
-  const scheme = authorization === undefined ? undefined : BEARER.test(authorization) ? 'Bearer' : dpop && DPOP.test(authorization) ? 'DPoP' : undefined;
+  const scheme = schemeOf(authorization, dpop);
   if (authorization === undefined || scheme === undefined) throw new TokenMissingError();
   if (authorization.length > MAX_LENGTH) {
     throw new AuthorizationMalformedError(`the Authorization header exceeds ${MAX_LENGTH} characters`);
@@ -33,4 +33,11 @@ export function presentedToken(authorization: string | undefined, dpop: boolean)
   const match = CREDENTIALS.exec(authorization);
   if (!match) throw new AuthorizationMalformedError(`the Authorization header is not valid ${scheme} credentials`);
   return { scheme, token: match[2]! };
+}
+
+/** The scheme an `Authorization` header uses, if it is one this resource server reads. */
+export function schemeOf(authorization: string | undefined, dpop: boolean): TokenScheme | undefined {
+  if (authorization === undefined) return undefined;
+  if (BEARER.test(authorization)) return 'Bearer';
+  return dpop && DPOP.test(authorization) ? 'DPoP' : undefined;
 }

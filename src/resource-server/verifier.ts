@@ -1,6 +1,6 @@
 import type { ClientCertificate } from '../certificate/certificate.js';
 import { BindingMismatchError, MtlsError, TokenInvalidError } from '../errors.js';
-import { presentedToken, type TokenScheme } from './authorization.js';
+import { presentedToken, schemeOf, type TokenScheme } from './authorization.js';
 import { checkCertificate, confirmationOf } from './binding.js';
 import { challengeFor, type BearerChallenge } from './challenge.js';
 import { checkScopes, scopesOf, type AccessTokenClaims } from './claims.js';
@@ -92,8 +92,9 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
   };
 
   const verify = async (input: VerifyInput, markDpop: () => void): Promise<VerifiedToken> => {
+    // Marked first, so that malformed DPoP credentials are answered in the DPoP scheme too.
+    if (schemeOf(input.authorization, checkProof !== undefined) === 'DPoP') markDpop();
     const { scheme, token } = presentedToken(input.authorization, checkProof !== undefined);
-    if (scheme === 'DPoP') markDpop();
     const { format, claims } = await check(token);
     const { x5t, jkt } = confirmationOf(claims, checkProof !== undefined);
     // Sender constraints before scope: a token used by another client learns nothing about its scopes.

@@ -357,6 +357,13 @@ describe('resource-server: DPoP-bound tokens (RFC 9449)', () => {
       assert.equal(asBearer.message, 'the access token is bound by a confirmation method this resource server does not verify');
     });
 
+    it('answers malformed DPoP credentials with invalid_request in the DPoP scheme (RFC 6750 section 3.1, RFC 9449 section 7.1)', async () => {
+      const result = await refusal(verifier, { authorization: 'DPoP a b', certificate: undefined });
+      assert.equal(result.code, 'ERR_MTLS_AUTHORIZATION_MALFORMED');
+      assert.equal(result.challenge.status, 400);
+      assert.match(result.challenge.headers['www-authenticate']!, /^DPoP error="invalid_request", error_description="the Authorization header is not valid DPoP credentials", algs="/);
+    });
+
     it('a verify() call without the request method and URL is a bug, not a refusal', async () => {
       const input = await presented();
       await assert.rejects(verifier.verify({ ...input, url: undefined }), TypeError);
