@@ -38,10 +38,10 @@ describe('durability through a Sentinel failover (master, replica, three Sentine
   });
 
   /**
-   * Issues codes from two workers while the master is killed with its replica held back (so the
+   * Issues codes from two workers and adds clients through the registry from a third while the master is killed with its replica held back (so the
    * master acknowledges writes the replica never receives, the window asynchronous replication
    * leaves), waits for the promotion and for service with a replacement replica, then redeems every
-   * acknowledged code. Returns the codes that could not be redeemed.
+   * acknowledged code and looks up every acknowledged client. Returns what could not be found.
    */
   async function failoverUnderLoad(durability: { replicas: number; timeout: number } | undefined): Promise<{ acknowledged: number; lost: string[] }> {
     const storage = createRedisAdapter({
@@ -49,12 +49,14 @@ describe('durability through a Sentinel failover (master, replica, three Sentine
     });
     idp = await startPlainProvider(storage, jwks);
     const provider = idp.provider;
+    const registry = storage.clients(provider);
     const acknowledged: string[] = [];
+    const registered: string[] = [];
     let running = true;
-    const worker = async () => {
+    const worker = <T>(write: () => Promise<T>, into: T[]) => async () => {
       while (running) {
         try {
-          acknowledged.push(await issueCode(provider));
+          into.push(await write());
         } catch {
           // Refused while there is no master, or no replica to acknowledge: never acknowledged.
           await sleep(20);
@@ -62,7 +64,13 @@ describe('durability through a Sentinel failover (master, replica, three Sentine
         await sleep(5);
       }
     };
-    const workers = [worker(), worker()];
+    let sequence = 0;
+    const register = async () => (await registry.add({
+      client_id: `failover-client-${(sequence += 1)}`,
+      client_secret: 'failover-client-secret-not-a-real-one',
+      redirect_uris: [REDIRECT_URI],
+    })).client_id;
+    const workers = [worker(() => issueCode(provider), acknowledged)(), worker(() => issueCode(provider), acknowledged)(), worker(register, registered)()];
 
     await until('a first batch of codes', 10_000, () => acknowledged.length >= 20);
     const old = await topology.master();
@@ -86,19 +94,22 @@ describe('durability through a Sentinel failover (master, replica, three Sentine
     const lost: string[] = [];
     for (const code of acknowledged) {
       const redeemed = await post(`${idp.issuer}/token`, { grant_type: 'authorization_code', code, redirect_uri: REDIRECT_URI });
-      if (redeemed.status !== 200) lost.push(`${redeemed.status} ${String(redeemed.body.error_description)}`);
+      if (redeemed.status !== 200) lost.push(`code: ${redeemed.status} ${String(redeemed.body.error_description)}`);
     }
-    return { acknowledged: acknowledged.length, lost };
+    for (const clientId of registered) {
+      if ((await registry.get(clientId)) === undefined) lost.push('client: not found');
+    }
+    return { acknowledged: acknowledged.length + registered.length, lost };
   }
 
-  it('with durability { replicas: 1, timeout: 500 }: service resumes after the promotion and no acknowledged code is lost', async () => {
+  it('with durability { replicas: 1, timeout: 500 }: service resumes after the promotion and no acknowledged code or client is lost', async () => {
     const { acknowledged, lost } = await failoverUnderLoad({ replicas: 1, timeout: 500 });
-    assert.deepEqual(lost, [], `${lost.length} of ${acknowledged} acknowledged codes lost`);
+    assert.deepEqual(lost, [], `${lost.length} of ${acknowledged} acknowledged codes and clients lost`);
   });
 
   it('without durability: the codes acknowledged while the replica lagged are lost with the master', async () => {
     const { acknowledged, lost } = await failoverUnderLoad(undefined);
-    assert.ok(lost.length > 0, `none of ${acknowledged} acknowledged codes lost: the window was not exercised`);
-    for (const reason of lost) assert.equal(reason, '400 grant request is invalid');
+    assert.ok(lost.length > 0, `none of ${acknowledged} acknowledged codes and clients lost: the window was not exercised`);
+    for (const reason of lost) assert.match(reason, /^(code: 400 grant request is invalid|client: not found)$/);
   });
 });
