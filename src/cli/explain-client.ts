@@ -3,6 +3,7 @@ import { formatIpAddress, parseIpAddress } from '../certificate/ip.js';
 import { formatDistinguishedName } from '../certificate/names.js';
 import { normalizeSan, offeredSubjectValues, parseDistinguishedName, subjectMatches, type SubjectProperty } from '../certificate/subject.js';
 import type { ChainVerdict } from '../certificate/verify.js';
+import { validityRefusal } from '../certificate/validity.js';
 import { ANCHOR_PINS, CERTIFICATE_POLICIES, clientPathRefusal } from '../plugin/client-trust.js';
 import { registrationProblem } from './registration.js';
 
@@ -90,6 +91,7 @@ export async function explainClient(
   leaf: ClientCertificate,
   verdict: ChainVerdict | undefined,
   anchors: readonly ClientCertificate[],
+  at: number,
 ): Promise<ClientReport> {
   const method = client.token_endpoint_auth_method;
   const registration = (await registrationProblem(client, anchors)) ?? 'ok';
@@ -101,6 +103,9 @@ export async function explainClient(
     const registered = thumbprints.includes(leaf.thumbprint);
     const jwksUri = typeof client.jwks_uri === 'string' ? client.jwks_uri : undefined;
     let outcome: ClientVerdict = registered ? { valid: true } : refused('ERR_MTLS_CERT_UNREGISTERED', `the certificate (x5t#S256 ${leaf.thumbprint}) is not in the client's jwks`);
+    // As the provider decides under the default selfSignedValidity: 'enforce' (no clock tolerance here).
+    const dates = validityRefusal(leaf, at, 0);
+    if (dates !== undefined) outcome = refused(dates.code, `${dates.message} (selfSignedValidity 'enforce', the default)`);
     if (jwksUri !== undefined) outcome = refused('ERR_MTLS_CERT_UNREGISTERED', `the client's keys are at jwks_uri ${jwksUri}, which explain does not fetch`);
     if (registration !== 'ok') outcome = refused('ERR_MTLS_INVALID_OPTION', `the client metadata is invalid: ${registration}`);
     return { ...base, jwks: { thumbprints, registered, ...(jwksUri ? { jwksUri } : {}) }, verdict: outcome };

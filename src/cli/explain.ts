@@ -87,7 +87,7 @@ export async function explain(args: Arguments): Promise<ExplainReport> {
     const settings = resolveSettings({ revocation: { mode, onEvent: (event) => unknown.push(event) } }, '--');
     verdict = (await runVerification(leaf, intermediates, anchors, settings, at.getTime(), undefined, true)).verdict;
   }
-  const clientReport = client === undefined ? undefined : await explainClient(client, leaf, verdict, anchorList);
+  const clientReport = client === undefined ? undefined : await explainClient(client, leaf, verdict, anchorList, at.getTime());
   const failure = clientReport?.verdict ?? (verdict?.valid === false ? verdict : undefined);
   return {
     ok: failure === undefined || failure.valid,

@@ -137,6 +137,9 @@ describe('oidc-provider-mtls command line (as a process, openssl-made certificat
       assert.equal(no.code, 1);
       assert.match(no.stdout, /certificate in jwks +no/);
       assert.match(no.stdout, /ERR_MTLS_CERT_UNREGISTERED/);
+      const later = await runMain(['explain', pki.file('self-signed.pem'), '--client', client, '--at', '2999-01-01T00:00:00Z', '--json']);
+      assert.equal(later.code, 1);
+      assert.equal(JSON.parse(later.stdout).code, 'ERR_MTLS_CERT_EXPIRED');
     });
 
     it('usage mistakes exit 2 with the usage, never a stack trace', async () => {
