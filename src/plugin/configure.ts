@@ -1,4 +1,5 @@
 import { errors } from 'oidc-provider';
+import { ClientCertificate } from '../certificate/certificate.js';
 import { isPolicyOid } from '../certificate/policies.js';
 import { parseIpAddress } from '../certificate/ip.js';
 import { ConfigurationError } from '../errors.js';
@@ -69,6 +70,26 @@ function validateMetadata(key: string, value: unknown, metadata: Record<string, 
       invalid(`${key} must be ASCII, as the certificate's SAN is an IA5String (RFC 5280 4.2.1.6): register an internationalized domain name as its A-label (xn--...)`);
     }
   }
+  if (metadata.token_endpoint_auth_method === 'self_signed_tls_client_auth') registeredCertificatesProblem(metadata.jwks);
+}
+
+/**
+ * A self-signed client authenticates with the certificate of a `jwks` key (`x5c[0]`, matched by
+ * its `x5t#S256`); one the intake would refuse (not DER) could never be presented, so it is
+ * refused here with the same parser.
+ */
+function registeredCertificatesProblem(jwks: unknown): void {
+  const keys = (jwks as { keys?: unknown } | undefined)?.keys;
+  (Array.isArray(keys) ? keys : []).forEach((key: unknown, index) => {
+    const x5c = (key as { x5c?: unknown } | null)?.x5c;
+    const first: unknown = Array.isArray(x5c) ? x5c[0] : undefined;
+    if (typeof first !== 'string') return;
+    try {
+      ClientCertificate.from(Buffer.from(first, 'base64'));
+    } catch (error) {
+      invalid(`jwks.keys[${index}].x5c[0] is not a certificate the intake accepts: ${(error as Error).message}`);
+    }
+  });
 }
 
 /**

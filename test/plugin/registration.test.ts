@@ -6,6 +6,8 @@ import fc from 'fast-check';
 import { Provider } from 'oidc-provider';
 import { createMtls, subjectMatches } from '../../src/index.js';
 import { formatIpAddress, parseIpAddress } from '../../src/certificate/ip.js';
+import { parseTlv } from '../../src/certificate/der.js';
+import { longLength } from '../support/der.js';
 import { createTestPki, issue, type TestPki } from '../support/pki.js';
 
 const base = { token_endpoint_auth_method: 'tls_client_auth', grant_types: ['client_credentials'], response_types: [], redirect_uris: [] };
@@ -65,6 +67,16 @@ describe('registration uses the matcher\'s parsers', () => {
     assert.equal(await registers({ tls_client_auth_san_dns: 'xn--bcher-kva.example' }), true);
     const idn = await issue({ subject: 'CN=idn', issuer: pki.intermediate, sans: [{ type: 'dns', value: 'xn--bcher-kva.example' }] });
     assert.ok(subjectMatches(idn.pem, 'tls_client_auth_san_dns', 'xn--bcher-kva.example'));
+  });
+
+  it('refuses a self-signed client whose jwks certificate is not DER: the intake would refuse it when presented', async () => {
+    const self = (cert: Buffer) => ({
+      token_endpoint_auth_method: 'self_signed_tls_client_auth',
+      jwks: { keys: [{ ...pki.selfSigned.x509.publicKey.export({ format: 'jwk' }), use: 'sig', x5c: [cert.toString('base64')] }] },
+    });
+    assert.equal(await registers(self(pki.selfSigned.der)), true);
+    const berOuter = longLength(parseTlv(pki.selfSigned.der), 3); // the outer length padded with a zero octet
+    assert.match(String(await registers(self(berOuter))), /jwks\.keys\[0\]\.x5c\[0\] is not a certificate the intake accepts: the certificate is not DER: length with a leading zero octet/);
   });
 
   it('refuses a subject DN the matcher cannot parse', async () => {
