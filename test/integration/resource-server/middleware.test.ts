@@ -1,6 +1,7 @@
 // Koa, Express and Fastify resource servers over real TLS (client certificates requested on
 // loopback), tokens signed at test time, keys served by a local JWKS server.
 import assert from 'node:assert/strict';
+import type { AddressInfo } from 'node:net';
 import Fastify from 'fastify';
 import { ClientCertificate } from '../../../src/certificate/certificate.js';
 import { ConfigurationError, ProxyUntrustedError, type MtlsError } from '../../../src/errors.js';
@@ -187,6 +188,25 @@ describe('resource-server middleware over real TLS', () => {
       void app.register(fastifyBoundToken, options as never);
       await assert.rejects(async () => { await app.ready(); }, (error: unknown) =>
         error instanceof ConfigurationError && error.message === message);
+      await app.close();
+    }
+  });
+
+  it('works on Fastify\'s own https server, reading the certificate from its TLS socket', async () => {
+    const app = Fastify({ https: { key: pki.server.keyPem, cert: pki.server.pem, requestCert: true, rejectUnauthorized: false } });
+    await app.register(fastifyBoundToken, { verifier: verifierFor() });
+    app.get('/accounts', async (request) => ({ boundTo: request.mtls?.boundTo }));
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    try {
+      const origin = `https://localhost:${(app.server.address() as AddressInfo).port}`;
+      const token = await accessToken(key, { cnf: { 'x5t#S256': x5t(pki.clientA) } });
+      const ok = await callHttps(origin, '/accounts', { ca: pki.root, cert: pki.clientA, authorization: `Bearer ${token}` });
+      assert.equal(ok.status, 200, ok.body);
+      assert.deepEqual(JSON.parse(ok.body), { boundTo: x5t(pki.clientA) });
+      const other = await callHttps(origin, '/accounts', { ca: pki.root, cert: pki.clientB, authorization: `Bearer ${token}` });
+      assert.equal(other.status, 401);
+      assert.equal(other.headers['www-authenticate'], 'Bearer realm="api", error="invalid_token", error_description="the access token is bound to another certificate"');
+    } finally {
       await app.close();
     }
   });
