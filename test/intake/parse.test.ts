@@ -162,6 +162,14 @@ describe('parseClientCertificateHeader', () => {
       }), { numRuns: 2000, seed: 9440 });
     });
 
+    it('reads \\" in an unquoted value as a quote (Envoy escapes quotes in every value), and refuses a bare quote there', () => {
+      const cert = `Cert="${shape.escapeAll(shape.pem(leaf))}"`;
+      const [element] = parseXfcc(`By=spiffe://a\\"b;${cert};URI=x`, 'x', 1);
+      assert.deepEqual(element![0], ['by', 'spiffe://a"b']);
+      expectLeaf(parseClientCertificateHeader('xfcc', `By=spiffe://a\\"b;${cert}`), leaf);
+      malformed('xfcc', `${cert};URI=a"b`, undefined, /unquoted/);
+    });
+
     it('a Subject cannot smuggle a Cert: what follows an escaped quote stays in the Subject', () => {
       const forged = `Cert="${shape.escapeAll(shape.pem(pki.clientB))}"`;
       const header = `Cert="${shape.escapeAll(shape.pem(leaf))}";Subject="CN=x\\";${forged.replace(/"/g, '\\"')};URI=\\"";URI=spiffe://c`;

@@ -15,7 +15,8 @@ const REPEATABLE = new Set(['by', 'uri', 'dns']);
  * ends the value: Envoy copies the subject DN between the quotes as RFC 2253 text, whose own
  * escapes (`\"`, `\\`, `\,`, `\+`, `\C3`...) pair every backslash with what follows. `\"` and
  * `\\` decode to the character; other pairs are kept as written. A backslash with nothing after
- * it, a missing closing quote, or anything but a separator after one is refused.
+ * it, a missing closing quote, or anything but a separator after one is refused. An unquoted
+ * value may hold `\"` too (the documented escape applies to every value), never a bare `"` or `=`.
  * Whitespace around separators is tolerated because a second header line, joined by Node with
  * `, `, adds it. `limit` bounds the number of elements parsed.
  */
@@ -56,10 +57,14 @@ export function parseXfcc(text: string, what: string, limit: number): XfccElemen
       }
       i += 1;
     } else {
-      const start = i;
-      while (i < text.length && !',;="'.includes(text[i]!)) i += 1;
+      // Envoy writes a quote as \" in any value, quoted or not; a bare quote or "=" is refused.
+      while (i < text.length && !',;="'.includes(text[i]!)) {
+        const escapedQuote = text[i] === '\\' && text[i + 1] === '"';
+        value += escapedQuote ? '"' : text[i];
+        i += escapedQuote ? 2 : 1;
+      }
       if (text[i] === '=' || text[i] === '"') fail(`unquoted "${text[i]}" in the value of ${key}`);
-      value = text.slice(start, i).replace(/[ \t]+$/, '');
+      value = value.replace(/[ \t]+$/, '');
     }
     if (!KNOWN_KEYS.has(key)) fail(`unknown key ${JSON.stringify(key)}`);
     if (!REPEATABLE.has(key) && pairs.some(([seen]) => seen === key)) fail(`${key} appears twice in one element`);
