@@ -92,6 +92,7 @@ export async function explainClient(
   verdict: ChainVerdict | undefined,
   anchors: readonly ClientCertificate[],
   at: number,
+  selfSignedValidity: 'enforce' | 'ignore' = 'enforce',
 ): Promise<ClientReport> {
   const method = client.token_endpoint_auth_method;
   const registration = (await registrationProblem(client, anchors)) ?? 'ok';
@@ -104,7 +105,7 @@ export async function explainClient(
     const jwksUri = typeof client.jwks_uri === 'string' ? client.jwks_uri : undefined;
     let outcome: ClientVerdict = registered ? { valid: true } : refused('ERR_MTLS_CERT_UNREGISTERED', `the certificate (x5t#S256 ${leaf.thumbprint}) is not in the client's jwks`);
     // As the provider decides under the default selfSignedValidity: 'enforce' (no clock tolerance here).
-    const dates = validityRefusal(leaf, at, 0);
+    const dates = selfSignedValidity === 'enforce' ? validityRefusal(leaf, at, 0) : undefined;
     if (dates !== undefined) outcome = refused(dates.code, `${dates.message} (selfSignedValidity 'enforce', the default)`);
     if (jwksUri !== undefined) outcome = refused('ERR_MTLS_CERT_UNREGISTERED', `the client's keys are at jwks_uri ${jwksUri}, which explain does not fetch`);
     if (registration !== 'ok') outcome = refused('ERR_MTLS_INVALID_OPTION', `the client metadata is invalid: ${registration}`);

@@ -9,7 +9,7 @@ import { clientText, explainClient, type ClientReport } from './explain-client.j
 import { readCertificates, readJsonObject, readLeaf } from './files.js';
 import { summarize, type CertificateSummary } from '../certificate/summary.js';
 
-export const EXPLAIN_USAGE = 'explain <cert.pem> --anchors <ca.pem>... [--chain <pem>...] [--client <client.json>] [--at <ISO time>] [--revocation off|soft-fail|hard-fail] [--json]';
+export const EXPLAIN_USAGE = 'explain <cert.pem> --anchors <ca.pem>... [--chain <pem>...] [--client <client.json>] [--at <ISO time>] [--revocation off|soft-fail|hard-fail] [--self-signed-validity enforce|ignore] [--json]';
 
 /** One RFC 5280 check the path validator makes, and the codes it refuses with. */
 interface CheckSpec {
@@ -66,8 +66,10 @@ export async function explain(args: Arguments): Promise<ExplainReport> {
   const clientFile = args.option('--client');
   const atText = args.option('--at');
   const mode = (args.option('--revocation') ?? 'off') as RevocationMode;
+  const validity = args.option('--self-signed-validity') ?? 'enforce';
   const [certFile] = args.positionals(1, 'one <cert.pem>');
   if (!['off', 'soft-fail', 'hard-fail'].includes(mode)) throw new UsageError('--revocation must be off, soft-fail or hard-fail');
+  if (validity !== 'enforce' && validity !== 'ignore') throw new UsageError('--self-signed-validity must be enforce or ignore (createMtls selfSignedValidity)');
   const at = atText === undefined ? new Date() : new Date(atText);
   if (Number.isNaN(at.getTime())) throw new UsageError(`--at ${atText} is not an ISO 8601 time`);
 
@@ -87,7 +89,7 @@ export async function explain(args: Arguments): Promise<ExplainReport> {
     const settings = resolveSettings({ revocation: { mode, onEvent: (event) => unknown.push(event) } }, '--');
     verdict = (await runVerification(leaf, intermediates, anchors, settings, at.getTime(), undefined, true)).verdict;
   }
-  const clientReport = client === undefined ? undefined : await explainClient(client, leaf, verdict, anchorList, at.getTime());
+  const clientReport = client === undefined ? undefined : await explainClient(client, leaf, verdict, anchorList, at.getTime(), validity);
   const failure = clientReport?.verdict ?? (verdict?.valid === false ? verdict : undefined);
   return {
     ok: failure === undefined || failure.valid,

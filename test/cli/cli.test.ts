@@ -140,6 +140,8 @@ describe('oidc-provider-mtls command line (as a process, openssl-made certificat
       const later = await runMain(['explain', pki.file('self-signed.pem'), '--client', client, '--at', '2999-01-01T00:00:00Z', '--json']);
       assert.equal(later.code, 1);
       assert.equal(JSON.parse(later.stdout).code, 'ERR_MTLS_CERT_EXPIRED');
+      const ignored = await runMain(['explain', pki.file('self-signed.pem'), '--client', client, '--at', '2999-01-01T00:00:00Z', '--self-signed-validity', 'ignore']);
+      assert.equal(ignored.code, 0, ignored.stdout);
     });
 
     it('usage mistakes exit 2 with the usage, never a stack trace', async () => {
