@@ -243,27 +243,24 @@ describe('Redis adapter', () => {
   });
 
   describe('durability on a server without replicas', () => {
-    let client: Redis;
-    before(() => {
-      client = sharedRedis();
-    });
-    after(async () => {
-      await flushShared();
-      await client.quit();
-    });
-
     it('fails every write the replicas did not acknowledge in time, with store.unavailable; reads still work', async () => {
-      const events: RedisAdapterEvent[] = [];
-      const durable = createRedisAdapter({ client, keyPrefix: 'durable:', durability: { replicas: 1, timeout: 50 }, onEvent: (event) => events.push(event) });
-      await assert.rejects(durable('AccessToken').upsert('at', { grantId: 'g' } as AdapterPayload, 60), {
-        code: 'ERR_MTLS_STORE_UNAVAILABLE', message: 'write acknowledged by 0 of 1 replicas within 50 ms (durability)',
-      });
-      assert.deepEqual(await durable('AccessToken').find('at'), { grantId: 'g' }, 'written on the master, not acknowledged');
-      await assert.rejects(durable('AccessToken').consume('at'), { code: 'ERR_MTLS_STORE_UNAVAILABLE' });
-      await assert.rejects(durable('AccessToken').revokeByGrantId('g'), { code: 'ERR_MTLS_STORE_UNAVAILABLE' });
-      await assert.rejects(durable('AccessToken').destroy('at'), { code: 'ERR_MTLS_STORE_UNAVAILABLE' });
-      assert.deepEqual(events.map(({ type, operation }) => [type, operation]),
-        [['store.unavailable', 'upsert'], ['store.unavailable', 'consume'], ['store.unavailable', 'revokeByGrantId'], ['store.unavailable', 'destroy']]);
+      const client = sharedRedis();
+      try {
+        const events: RedisAdapterEvent[] = [];
+        const durable = createRedisAdapter({ client, keyPrefix: 'durable:', durability: { replicas: 1, timeout: 50 }, onEvent: (event) => events.push(event) });
+        await assert.rejects(durable('AccessToken').upsert('at', { grantId: 'g' } as AdapterPayload, 60), {
+          code: 'ERR_MTLS_STORE_UNAVAILABLE', message: 'write acknowledged by 0 of 1 replicas within 50 ms (durability)',
+        });
+        assert.deepEqual(await durable('AccessToken').find('at'), { grantId: 'g' }, 'written on the master, not acknowledged');
+        await assert.rejects(durable('AccessToken').consume('at'), { code: 'ERR_MTLS_STORE_UNAVAILABLE' });
+        await assert.rejects(durable('AccessToken').revokeByGrantId('g'), { code: 'ERR_MTLS_STORE_UNAVAILABLE' });
+        await assert.rejects(durable('AccessToken').destroy('at'), { code: 'ERR_MTLS_STORE_UNAVAILABLE' });
+        assert.deepEqual(events.map(({ type, operation }) => [type, operation]),
+          [['store.unavailable', 'upsert'], ['store.unavailable', 'consume'], ['store.unavailable', 'revokeByGrantId'], ['store.unavailable', 'destroy']]);
+      } finally {
+        await flushShared();
+        await client.quit();
+      }
     });
   });
 });

@@ -4,7 +4,7 @@ import type { AdapterFactory, Configuration } from 'oidc-provider';
 import { fetch as undiciFetch } from 'undici';
 import { createRedisAdapter } from '../../../adapters/redis/index.js';
 import { forEachRedis } from '../../support/redis.js';
-import { issueCode, loadMemoryAdapter, post, REDIRECT_URI, startPlainProvider, testJwks, type PlainProvider } from './support.js';
+import { describeMemoryReference, issueCode, post, REDIRECT_URI, startPlainProvider, testJwks, type PlainProvider } from './support.js';
 
 /*
  * What the host does with stored `consumed` values and with its clock tolerance, asserted the same
@@ -95,13 +95,7 @@ function hostSemantics(adapter: (clockTolerance: number) => AdapterFactory) {
 describe('the host\'s semantics at a real provider, memory adapter and Redis adapter alike', function () {
   this.timeout(60_000);
 
-  describe('the host\'s memory adapter (the reference)', () => {
-    let createMemoryAdapter: (clockTolerance: number) => AdapterFactory;
-    before(async () => {
-      createMemoryAdapter = await loadMemoryAdapter();
-    });
-    hostSemantics((clockTolerance) => createMemoryAdapter(clockTolerance));
-  });
+  describeMemoryReference((memoryAdapter) => hostSemantics(memoryAdapter));
 
   describe('the Redis adapter', () => {
     forEachRedis((redis) => {

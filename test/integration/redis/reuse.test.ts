@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import type { Adapter, AdapterFactory, Configuration } from 'oidc-provider';
 import { createRedisAdapter } from '../../../adapters/redis/index.js';
 import { forEachRedis } from '../../support/redis.js';
-import { issueCode, loadMemoryAdapter, post, REDIRECT_URI, startPlainProvider, testJwks, type FormResponse, type PlainProvider } from './support.js';
+import { describeMemoryReference, issueCode, post, REDIRECT_URI, startPlainProvider, testJwks, type FormResponse, type PlainProvider } from './support.js';
 
 /*
  * Reuse detection under concurrency (RFC 6749 section 4.1.2, RFC 9700 section 4.14.2), asserted the
@@ -142,13 +142,7 @@ function reuseDetection(adapter: (jitter: () => number[]) => AdapterFactory) {
 describe('reuse detection under concurrent redemption, as with the host\'s memory adapter', function () {
   this.timeout(180_000);
 
-  describe('the host\'s memory adapter (the reference)', () => {
-    let createMemoryAdapter: (clockTolerance: number) => AdapterFactory;
-    before(async () => {
-      createMemoryAdapter = await loadMemoryAdapter();
-    });
-    reuseDetection(() => createMemoryAdapter(15));
-  });
+  describeMemoryReference((memoryAdapter) => reuseDetection(() => memoryAdapter(15)));
 
   describe('the Redis adapter, every find and consume delayed by a drawn few milliseconds', () => {
     forEachRedis((redis) => {

@@ -34,6 +34,20 @@ export async function loadMemoryAdapter(): Promise<(clockTolerance?: number) => 
   return createMemoryAdapter;
 }
 
+/**
+ * Declares `body` against the host's memory adapter, the reference the Redis adapter is compared
+ * with; `body` gets a factory taking the provider's clock tolerance.
+ */
+export function describeMemoryReference(body: (adapter: (clockTolerance?: number) => AdapterFactory) => void): void {
+  describe('the host\'s memory adapter (the reference)', () => {
+    let createMemoryAdapter: (clockTolerance?: number) => AdapterFactory;
+    before(async () => {
+      createMemoryAdapter = await loadMemoryAdapter();
+    });
+    body((clockTolerance) => createMemoryAdapter(clockTolerance));
+  });
+}
+
 export interface PlainProvider {
   provider: Provider;
   issuer: string;
