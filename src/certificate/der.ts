@@ -10,12 +10,15 @@
 
 /** One tag-length-value element; `bytes` is the whole element, `content` its value. */
 export interface Tlv {
-  /** The identifier octet (single-octet tags only: X.509, CRLs and OCSP use no tag number above 30). */
+  /**
+   * The first identifier octet: class, constructed bit and tag number for numbers up to 30 (all
+   * X.509, CRLs and OCSP use); for a higher number, its low five bits are all ones (X.690 8.1.2.4).
+   */
   readonly tag: number;
   readonly constructed: boolean;
   /** Tag class bits: 0 universal, 0x40 application, 0x80 context-specific, 0xc0 private. */
   readonly tagClass: number;
-  /** The tag number, without class and constructed bits. */
+  /** The tag number, without class and constructed bits (decoded from the high-tag-number form too). */
   readonly tagNumber: number;
   readonly bytes: Buffer;
   readonly content: Buffer;
@@ -26,6 +29,8 @@ export class DerError extends Error {}
 
 /** Longest length field read: 4 octets, so up to 4 GiB, far above anything this package accepts. */
 const MAX_LENGTH_OCTETS = 4;
+/** Subsequent octets of a high tag number read: 4, so numbers up to 2^28. */
+const MAX_TAG_OCTETS = 4;
 
 /**
  * Reads one element at `offset`; returns it and the offset just past it. The identifier and
@@ -35,19 +40,32 @@ const MAX_LENGTH_OCTETS = 4;
 export function readTlv(buffer: Buffer, offset = 0): { tlv: Tlv; next: number } {
   if (offset + 2 > buffer.length) throw new DerError('truncated element');
   const tag = buffer[offset]!;
-  // X.690 8.1.2.4: the high-tag-number form is only for tag numbers above 30, which none of the
-  // structures read here use; a low number written that way is not DER either (8.1.2.2).
-  if ((tag & 0x1f) === 0x1f) throw new DerError('high-tag-number form (tag numbers above 30 are not used in X.509, CRLs or OCSP)');
-  let length = buffer[offset + 1]!;
-  let header = 2;
+  let tagNumber = tag & 0x1f;
+  let header = 1;
+  if (tagNumber === 0x1f) {
+    // X.690 8.1.2.4: the high-tag-number form, base 128 in the fewest octets (no leading 0x80),
+    // and only for a number above 30 (8.1.2.2: 0 to 30 take the low-tag form).
+    if (buffer[offset + 1] === 0x80) throw new DerError('high-tag-number form with a leading 0x80 octet (X.690 8.1.2.4.2)');
+    tagNumber = 0;
+    for (let octet = 0x80; octet & 0x80; header += 1) {
+      if (header > MAX_TAG_OCTETS) throw new DerError('oversized tag number');
+      octet = buffer[offset + header] ?? -1;
+      if (octet < 0) throw new DerError('truncated tag');
+      tagNumber = tagNumber * 128 + (octet & 0x7f);
+    }
+    if (tagNumber < 0x1f) throw new DerError(`high-tag-number form for tag number ${tagNumber} (X.690 8.1.2.2: low-tag form)`);
+    if (offset + header + 1 > buffer.length) throw new DerError('truncated element');
+  }
+  let length = buffer[offset + header]!;
+  header += 1;
   if (length === 0x80) throw new DerError('indefinite length (X.690 10.1: DER uses the definite form)');
   if (length & 0x80) {
     const octets = length & 0x7f;
     if (octets > MAX_LENGTH_OCTETS) throw new DerError('oversized length');
-    if (offset + 2 + octets > buffer.length) throw new DerError('truncated length');
-    if (buffer[offset + 2] === 0) throw new DerError('length with a leading zero octet (X.690 10.1: minimum number of octets)');
+    if (offset + header + octets > buffer.length) throw new DerError('truncated length');
+    if (buffer[offset + header] === 0) throw new DerError('length with a leading zero octet (X.690 10.1: minimum number of octets)');
     length = 0;
-    for (let i = 0; i < octets; i += 1) length = length * 256 + buffer[offset + 2 + i]!;
+    for (let i = 0; i < octets; i += 1) length = length * 256 + buffer[offset + header + i]!;
     if (length < 0x80) throw new DerError('long-form length for a length below 128 (X.690 10.1: short form)');
     header += octets;
   }
@@ -57,7 +75,7 @@ export function readTlv(buffer: Buffer, offset = 0): { tlv: Tlv; next: number } 
     tag,
     constructed: (tag & 0x20) !== 0,
     tagClass: tag & 0xc0,
-    tagNumber: tag & 0x1f,
+    tagNumber,
     bytes: buffer.subarray(offset, end),
     content: buffer.subarray(offset + header, end),
   };

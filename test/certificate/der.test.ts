@@ -45,10 +45,14 @@ describe('der: strict DER (X.690 sections 8, 10, 11)', () => {
   });
 
   describe('identifier octets (8.1.2)', () => {
-    it('refuses the high-tag-number form, for a low tag number or any other', () => {
-      refuses(hex('1f 02 01 00'), /high-tag-number/); // INTEGER written as tag number 2 in high form
-      refuses(hex('9f 01 00'), /high-tag-number/);
-      refuses(hex('9f 81 00 00'), /high-tag-number/);
+    it('takes the high-tag-number form only for tag numbers above 30, in the fewest octets', () => {
+      refuses(hex('1f 02 01 00'), /high-tag-number form for tag number 2/); // INTEGER written in high form
+      refuses(hex('9f 1e 00'), /high-tag-number form for tag number 30/);
+      refuses(hex('9f 80 9f 00'), /leading 0x80/);
+      refuses(hex('9f 81'), /truncated/);
+      refuses(hex('9f 81 80 80 80 00 00'), /oversized tag number/);
+      assert.equal(parseTlv(hex('9f 1f 00')).tagNumber, 31);
+      assert.equal(parseTlv(hex('bf 81 00 02 05 00')).tagNumber, 128);
     });
     it('refuses end-of-contents octets as an element', () => {
       refuses(hex('00 00'), /end-of-contents/);
