@@ -94,6 +94,24 @@ describe('Redis adapter under a real oidc-provider', function () {
         assert.equal(refused.body.error, 'invalid_grant');
       });
 
+      it('a code redeemed at both instances at once: one issuance, the replay revokes the grant at both (20 rounds)', async () => {
+        const revoked: string[] = [];
+        for (const instance of [one, two]) instance.provider.on('grant.revoked', (_ctx: unknown, grantId: string) => revoked.push(grantId));
+        for (let round = 0; round < 20; round += 1) {
+          revoked.length = 0;
+          const code = await issueCode(round % 2 ? one.provider : two.provider);
+          const { grantId } = (await one.provider.AuthorizationCode.find(code))!;
+          const answers = await Promise.all([one, two].map((instance) => post(`${instance.issuer}/token`, {
+            grant_type: 'authorization_code', code, redirect_uri: REDIRECT_URI,
+          })));
+          const tokens = exactlyOneSuccess(answers, 'authorization code');
+          assert.deepEqual(revoked, [grantId], `round ${round}`);
+          for (const instance of [one, two]) {
+            assert.deepEqual((await post(`${instance.issuer}/token/introspection`, { token: String(tokens.access_token) })).body, { active: false });
+          }
+        }
+      });
+
       it('revokes at one a token issued by the other', async () => {
         const tokens = await post(`${one.issuer}/token`, { grant_type: 'authorization_code', code: await issueCode(one.provider), redirect_uri: REDIRECT_URI });
         const accessToken = String(tokens.body.access_token);
