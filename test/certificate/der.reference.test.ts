@@ -11,7 +11,7 @@ import * as x509 from '@peculiar/x509';
 import { ClientCertificate } from '../../src/certificate/certificate.js';
 import { childrenOf, parseTlv, type Tlv } from '../../src/certificate/der.js';
 import { buildOcspRequest } from '../../src/certificate/revocation/ocsp.js';
-import { assertCrlDer, assertOcspResponseDer } from '../../src/certificate/x509-der.js';
+import { assertCertificateDer, assertCrlDer, assertOcspResponseDer } from '../../src/certificate/x509-der.js';
 import { lengthOctets, longLength, rewrite, tlv } from '../support/der.js';
 import { createTestPki, issue, OID, type TestCertificate, type TestPki } from '../support/pki.js';
 import { createCrl, ocspResponse } from '../support/revocation.js';
@@ -155,7 +155,29 @@ describe('der: differential test against pyca/cryptography (Rust asn1, DER only)
     assert.ok(refused > 300 && refused === total - 1, `${refused} of ${total}`);
   });
 
-  it('the one known difference: keyUsage with trailing zero bits, which the reference reads as any BIT STRING', () => {
+  it('string values where X.680 and the reference part ways, each decided here by X.680', () => {
+    // The reference does not hold BMPString to UCS-2, nor VisibleString and NumericString to their
+    // alphabets (X.680 41.4, Table 10), and refuses non-ASCII TeletexString, which certificates
+    // carry as ISO 8859-1 and OpenSSL reads. The subject's CN is replaced by each value.
+    const root = parseTlv(pki.clientB.der);
+    const cnPath = [0, 5, childrenOf(childrenOf(childrenOf(root)[0]!)[5]!).length - 1, 0, 1];
+    const withCn = (value: Buffer) => rewriteAt(root, cnPath, value);
+    const cases = [
+      { value: tlv(0x1e, [0xd8, 0x3d, 0xde, 0x00]), ours: /BMPString holds a surrogate/, theirs: null }, // a UTF-16 pair is not UCS-2
+      { value: tlv(0x1a, [0x61, 0x0a]), ours: /VisibleString/, theirs: null },
+      { value: tlv(0x12, Buffer.from('1a')), ours: /NumericString/, theirs: null },
+      { value: tlv(0x14, [0xe9, 0x61]), ours: null, theirs: /InvalidValue/ },
+    ];
+    const verdicts = reference('certificate', cases.map(({ value }) => withCn(value)));
+    cases.forEach(({ value, ours, theirs }, index) => {
+      if (ours === null) assert.doesNotThrow(() => assertCertificateDer(withCn(value)));
+      else assert.throws(() => assertCertificateDer(withCn(value)), ours);
+      if (theirs === null) assert.equal(verdicts[index], null);
+      else assert.match(String(verdicts[index]), theirs);
+    });
+  });
+
+  it('keyUsage with trailing zero bits, which the reference reads as any BIT STRING', () => {
     // X.690 11.2.2: a named bit list (keyUsage is one, RFC 5280 4.2.1.3) drops its trailing zero
     // bits, so digitalSignature alone is 03 02 07 80. The Rust asn1 crate reads the BIT STRING
     // without its named-bit type and accepts 03 02 00 80; we refuse it, as X.690 requires.
