@@ -38,8 +38,11 @@ const CHECKS: readonly CheckSpec[] = [
 export interface CheckOutcome {
   readonly check: string;
   readonly rfc5280: string;
-  /** `not-reached`: validation stops at its first failure, so later checks have no outcome. */
-  readonly outcome: 'pass' | 'fail' | 'not-reached' | 'off';
+  /**
+   * `not-reached`: validation stops at its first failure, so later checks have no outcome.
+   * `unknown-passed`: a revocation status could not be established and `soft-fail` let it pass.
+   */
+  readonly outcome: 'pass' | 'fail' | 'not-reached' | 'off' | 'unknown-passed';
   readonly detail?: string;
 }
 
@@ -97,7 +100,7 @@ export async function explain(args: Arguments): Promise<ExplainReport> {
     at: at.toISOString(),
     certificate: summarize(leaf),
     path: verdict === undefined ? { built: false, skipped: 'no --anchors: a self-signed client\'s certificate is not path-validated' } : pathOf(verdict, leaf, intermediates, anchorList),
-    checks: verdict === undefined ? [] : checksOf(verdict, mode),
+    checks: verdict === undefined ? [] : checksOf(verdict, mode, unknown.length > 0),
     revocation: { mode, unknown },
     ...(clientReport ? { client: clientReport } : {}),
   };
@@ -117,9 +120,10 @@ function pathOf(verdict: ChainVerdict, leaf: ClientCertificate, intermediates: r
   };
 }
 
-function checksOf(verdict: ChainVerdict, mode: RevocationMode): CheckOutcome[] {
+function checksOf(verdict: ChainVerdict, mode: RevocationMode, statusUnknown: boolean): CheckOutcome[] {
   return CHECKS.map(({ check, rfc5280, codes }) => {
     if (codes.includes('ERR_MTLS_CERT_REVOKED') && mode === 'off') return { check, rfc5280, outcome: 'off' };
+    if (codes.includes('ERR_MTLS_CERT_REVOKED') && verdict.valid && statusUnknown) return { check, rfc5280, outcome: 'unknown-passed' };
     if (verdict.valid) return { check, rfc5280, outcome: 'pass' };
     if (codes.includes(verdict.code)) return { check, rfc5280, outcome: 'fail', detail: `${verdict.code}: ${verdict.message}` };
     // Every certificate is decoded before any other check runs.
@@ -154,7 +158,7 @@ export function explainText(report: ExplainReport): string {
   if (report.checks.length) {
     lines.push('', 'RFC 5280 checks');
     for (const check of report.checks) {
-      lines.push(`  ${check.outcome.padEnd(11)} ${check.check} (${check.rfc5280})${check.detail ? `\n              ${check.detail}` : ''}`);
+      lines.push(`  ${check.outcome.padEnd(14)} ${check.check} (${check.rfc5280})${check.detail ? `\n                 ${check.detail}` : ''}`);
     }
   }
   if (report.revocation.unknown.length) {

@@ -144,6 +144,23 @@ describe('oidc-provider-mtls command line (as a process, openssl-made certificat
       assert.equal(ignored.code, 0, ignored.stdout);
     });
 
+    it('--revocation: an unreachable CRL distribution point is unknown status, refused under hard-fail, reported under soft-fail', async () => {
+      await writeFile(pki.file('crl.ext'), 'basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=clientAuth\ncrlDistributionPoints=URI:http://127.0.0.1:9/issuing.crl\n');
+      await openssl(pki.dir, 'req', '-new', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', 'crl-client.key', '-out', 'crl-client.csr', '-subj', '/C=GB/O=Example Bank/CN=client-a');
+      await openssl(pki.dir, 'x509', '-req', '-in', 'crl-client.csr', '-CA', 'intermediate.pem', '-CAkey', 'intermediate.key', '-days', '30', '-out', 'crl-client.pem', '-extfile', 'crl.ext');
+      const args = ['explain', pki.file('crl-client.pem'), '--anchors', pki.file('root.pem'), '--chain', pki.file('intermediate.pem'), '--json'];
+      const hard = await runMain([...args, '--revocation', 'hard-fail']);
+      assert.equal(hard.code, 1, hard.stdout + hard.stderr);
+      const refused = JSON.parse(hard.stdout);
+      assert.equal(refused.code, 'ERR_MTLS_REVOCATION_UNKNOWN');
+      assert.equal(refused.checks.find((check: { check: string }) => check.check === 'revocation status').outcome, 'fail');
+      const soft = await runMain([...args, '--revocation', 'soft-fail']);
+      assert.equal(soft.code, 0, soft.stdout + soft.stderr);
+      const passed = JSON.parse(soft.stdout);
+      assert.ok(passed.revocation.unknown.some((event: { subject: string }) => event.subject === 'CN=client-a,O=Example Bank,C=GB'));
+      assert.equal(passed.checks.find((check: { check: string }) => check.check === 'revocation status').outcome, 'unknown-passed');
+    });
+
     it('usage mistakes exit 2 with the usage, never a stack trace', async () => {
       const run = await runMain(['explain', pki.file('client.pem')]);
       assert.equal(run.code, 2);
