@@ -101,7 +101,7 @@ function encodeSubject(dn: DistinguishedName): x509.Name {
   };
   const attributeDer = (a: NameAttribute): Buffer => {
     const value = a.text === undefined ? `#${a.der!.toString('hex')}` : { utf8String: a.text };
-    const single = Buffer.from(new x509.Name([{ [a.type]: [value] }] as x509.JsonName).toArrayBuffer());
+    const single = Buffer.from(new x509.Name([{ [a.type]: [value] }] as x509.JsonNameParams).toArrayBuffer());
     return childrenOf(childrenOf(parseTlv(single))[0]!)[0]!.bytes; // SEQUENCE { SET { AttributeTypeAndValue } }
   };
   const rdns = dn.map((r) => element(0x31, Buffer.concat(r.map(attributeDer).sort(Buffer.compare))));

@@ -21,7 +21,7 @@ function lookalikeRows(): [string, string, string, string][] {
 }
 
 /** A subject of single-valued RDNs in ASN.1 order (most significant first), values as given. */
-const asn1Order = (...rdns: [string, string | { utf8String: string }][]) => new x509.Name(rdns.map(([type, value]) => ({ [type]: [value] })) as x509.JsonName);
+const asn1Order = (...rdns: [string, string | { utf8String: string }][]) => new x509.Name(rdns.map(([type, value]) => ({ [type]: [value] })) as x509.JsonNameParams);
 
 describe('certificate/subject', () => {
   let ca: TestCertificate;

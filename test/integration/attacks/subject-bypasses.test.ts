@@ -13,7 +13,7 @@ const common = { grant_types: ['client_credentials'], response_types: [], redire
 const TENANT = '1.3.6.1.4.1.55555.1';
 
 /** A subject of RDNs given in ASN.1 order, each `[type, value]` one single-valued RDN, as UTF8String. */
-const subject = (...rdns: [string, string][]) => new x509.Name(rdns.map(([type, value]) => ({ [type]: [{ utf8String: value }] })) as x509.JsonName);
+const subject = (...rdns: [string, string][]) => new x509.Name(rdns.map(([type, value]) => ({ [type]: [{ utf8String: value }] })) as x509.JsonNameParams);
 
 describe('attacks: subject-matching bypasses at the token endpoint', () => {
   let pki: TestPki;
@@ -31,7 +31,7 @@ describe('attacks: subject-matching bypasses at the token endpoint', () => {
     // the attributes of one RDN (\u0001).
     certs.forgedRdns = await by(subject([TENANT, 'tenant-7\u00022.5.4.3=victim-service']));
     // DER orders a SET OF by encoding: the shorter CN attribute first.
-    certs.multi = await by(new x509.Name([{ '2.5.4.3': [{ utf8String: 'victim-service' }], [TENANT]: [{ utf8String: 'tenant-7' }] }] as x509.JsonName));
+    certs.multi = await by(new x509.Name([{ '2.5.4.3': [{ utf8String: 'victim-service' }], [TENANT]: [{ utf8String: 'tenant-7' }] }] as x509.JsonNameParams));
     certs.forgedMulti = await by(subject([TENANT, 'tenant-7\u00012.5.4.3=victim-service']));
     op = await startTestProvider({
       pki,
