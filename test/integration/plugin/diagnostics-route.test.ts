@@ -119,6 +119,34 @@ describe('diagnostics route', () => {
     });
   });
 
+  describe('behind Envoy, AWS ALB and Traefik, which forward the chain', () => {
+    const cases = [
+      ['xfcc', 'x-forwarded-client-cert', () => shape.xfccElement(pki.clientA, { chain: [pki.intermediate] })],
+      ['aws-alb', 'x-amzn-mtls-clientcert', () => shape.awsAlb(pki.clientA, pki.intermediate)],
+      ['traefik', 'x-forwarded-tls-client-cert', () => shape.traefik(pki.clientA, pki.intermediate)],
+    ] as const;
+    for (const [format, header, value] of cases) {
+      it(`${format}: the header source, the chain it carried, a valid verdict`, async () => {
+        const op = await startTestProvider({
+          pki,
+          clients: [],
+          mtls: { diagnostics: { addresses: ['127.0.0.1/32', '::1/128'] }, certificateSource: { format, trustedProxies: { addresses: ['127.0.0.1/32'] } } },
+        });
+        try {
+          const { status, body } = await get(tlsFetch(pki.root), `${op.issuer}${PATH}`, { [header]: value() });
+          assert.equal(status, 200);
+          assert.equal(body.source, format);
+          assert.equal(body.proxy.decision, 'trusted');
+          assert.equal(body.certificate!['x5t#S256'], x5t(pki.clientA));
+          assert.equal(body.certificate!.chainLength, 1);
+          assert.deepEqual(body.verdict, { valid: true, anchor: 'CN=Test Root CA,O=oidc-provider-mtls tests' });
+        } finally {
+          await op.close();
+        }
+      });
+    }
+  });
+
   it('is off by default and refuses a configuration that would answer no one', async () => {
     const op = await startTestProvider({ pki, clients: [] });
     try {
