@@ -8,6 +8,7 @@ export {
   type AuthenticationMessage,
   type CertificateExpiringMessage,
   type ProxyUntrustedMessage,
+  type RevocationFetchMessage,
   type VerdictCacheMessage,
 } from '../util/channels.js';
 export { ANCHOR_PINS, CERTIFICATE_POLICIES } from './hooks.js';

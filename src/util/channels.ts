@@ -19,6 +19,8 @@ export const CHANNELS = Object.freeze({
   proxyUntrusted: 'oidc-provider-mtls:proxy-untrusted',
   /** {@link CertificateExpiringMessage}: a client authenticated with a certificate that expires soon. */
   certificateExpiring: 'oidc-provider-mtls:certificate-expiring',
+  /** {@link RevocationFetchMessage}: a CRL or OCSP response was fetched, or the fetch failed. */
+  revocationFetch: 'oidc-provider-mtls:revocation-fetch',
 } as const);
 
 /** Published on {@link CHANNELS.authentication}. */
@@ -63,10 +65,26 @@ export interface CertificateExpiringMessage {
   readonly daysLeft: number;
 }
 
+/** Published on {@link CHANNELS.revocationFetch}, once per network fetch (cached answers publish nothing). */
+export interface RevocationFetchMessage {
+  readonly method: 'crl' | 'ocsp';
+  /** The distribution point or OCSP responder. */
+  readonly url: string;
+  /** `ok` when a complete 200 response arrived; what it proves is the checker's to decide. */
+  readonly outcome: 'ok' | 'failed';
+  /** Milliseconds from the request to the last byte, or to the failure. */
+  readonly durationMs: number;
+  /** Body size in bytes, when `ok`. */
+  readonly bytes?: number;
+  /** Why the fetch failed (timeout, status, size, network), when `failed`. */
+  readonly error?: string;
+}
+
 /** The channel objects, looked up once. */
 export const channels = {
   authentication: channel(CHANNELS.authentication),
   verdictCache: channel(CHANNELS.verdictCache),
   proxyUntrusted: channel(CHANNELS.proxyUntrusted),
   certificateExpiring: channel(CHANNELS.certificateExpiring),
+  revocationFetch: channel(CHANNELS.revocationFetch),
 };

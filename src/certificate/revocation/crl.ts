@@ -6,7 +6,7 @@ import { decodeGeneralNames } from '../general-names.js';
 import { decodeName, nameKey } from '../names.js';
 import { decodeTime, KEY_USAGE, profileOf } from '../profile.js';
 import { decodeIssuingDistributionPoint, type IssuingDistributionPoint } from './distribution-points.js';
-import { fetchBytes, type FetchLimits } from './fetch.js';
+import { fetchRevocationData, type FetchLimits } from './fetch.js';
 
 /** A complete CRL decoded and checked against the certificate issuer that signed it. */
 export interface VerifiedCrl {
@@ -190,7 +190,7 @@ export class CrlCache {
   #fetch(cacheKey: string, url: string, issuer: ClientCertificate, at: number): Promise<VerifiedCrl> {
     let pending = this.#inflight.get(cacheKey);
     if (pending === undefined) {
-      pending = fetchBytes(url, this.#limits)
+      pending = fetchRevocationData('crl', url, this.#limits)
         .then((der) => {
           const crl = verifyCrl(der, issuer, this.#algorithms);
           const previous = this.#entries.get(cacheKey);

@@ -1,5 +1,6 @@
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
+import { channels } from '../../util/channels.js';
 
 /** Limits on one revocation fetch. */
 export interface FetchLimits {
@@ -14,7 +15,7 @@ export interface FetchLimits {
  * on a body larger than `maxBytes`, and when `timeout` passes, whatever the server is doing:
  * a responder that hangs must not hold a client's login.
  */
-export function fetchBytes(url: string, limits: FetchLimits, body?: { contentType: string; bytes: Buffer }): Promise<Buffer> {
+function fetchBytes(url: string, limits: FetchLimits, body?: { contentType: string; bytes: Buffer }): Promise<Buffer> {
   return new Promise<Buffer>((resolve, reject) => {
     let parsed: URL;
     try {
@@ -67,4 +68,22 @@ export function fetchBytes(url: string, limits: FetchLimits, body?: { contentTyp
     });
     req.end(body?.bytes);
   });
+}
+
+/**
+ * {@link fetchBytes} for a CRL or an OCSP response, published on the `revocationFetch` channel
+ * with its outcome and latency so operators can see responders that are slow or failing.
+ */
+export async function fetchRevocationData(method: 'crl' | 'ocsp', url: string, limits: FetchLimits, body?: { contentType: string; bytes: Buffer }): Promise<Buffer> {
+  if (!channels.revocationFetch.hasSubscribers) return fetchBytes(url, limits, body);
+  const started = performance.now();
+  const durationMs = () => Math.round((performance.now() - started) * 10) / 10;
+  try {
+    const bytes = await fetchBytes(url, limits, body);
+    channels.revocationFetch.publish({ method, url, outcome: 'ok', durationMs: durationMs(), bytes: bytes.length });
+    return bytes;
+  } catch (error) {
+    channels.revocationFetch.publish({ method, url, outcome: 'failed', durationMs: durationMs(), error: (error as Error).message });
+    throw error;
+  }
 }

@@ -8,7 +8,7 @@ import { childrenOf, parseTlv } from '../der.js';
 import { assertOcspResponseDer } from '../x509-der.js';
 import { nameKey, decodeName } from '../names.js';
 import { profileOf } from '../profile.js';
-import { fetchBytes, type FetchLimits } from './fetch.js';
+import { fetchRevocationData, type FetchLimits } from './fetch.js';
 import type { RevocationStatus } from './types.js';
 
 const SHA1 = '1.3.14.3.2.26';
@@ -61,7 +61,7 @@ export interface OcspSettings {
  * `id-kp-OCSPSigning`, about this very certificate, and current at `at`.
  */
 export async function queryOcsp(url: string, certificate: ClientCertificate, issuer: ClientCertificate, at: number, settings: OcspSettings): Promise<RevocationStatus> {
-  const body = await fetchBytes(url, settings.limits, { contentType: 'application/ocsp-request', bytes: buildOcspRequest(certificate, issuer) });
+  const body = await fetchRevocationData('ocsp', url, settings.limits, { contentType: 'application/ocsp-request', bytes: buildOcspRequest(certificate, issuer) });
   return checkOcspResponse(body, certificate, issuer, at, settings, `OCSP ${url}`);
 }
 
