@@ -60,8 +60,8 @@ export interface RedisAdapterOptions {
    * `StoreUnavailableError` and the provider answers `server_error`, so nothing the client was told
    * about exists on the master alone. Redis replication is asynchronous: without this, a write
    * acknowledged just before the master fails can be missing on the replica promoted in its place.
-   * Needs a `Redis` client (one master, or Sentinel); refused with a `Cluster`. `timeout` must be
-   * below {@link RedisAdapterOptions.commandTimeout}.
+   * On a Cluster every master is asked (a call's keys live in several slots), so every master needs
+   * that many replicas. `timeout` must be below {@link RedisAdapterOptions.commandTimeout}.
    *
    * @default undefined (no waiting)
    */
@@ -127,9 +127,6 @@ export function resolveOptions(options: RedisAdapterOptions): ResolvedRedisAdapt
     }
     if (!Number.isSafeInteger(durability.timeout) || durability.timeout < 1 || durability.timeout >= commandTimeout) {
       throw new ConfigurationError('durability.timeout must be a positive integer number of milliseconds below commandTimeout');
-    }
-    if (client.isCluster) {
-      throw new ConfigurationError('durability needs a Redis client (one master or Sentinel), not a Cluster');
     }
   }
   if (onEvent !== undefined && typeof onEvent !== 'function') {

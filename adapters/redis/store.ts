@@ -100,11 +100,15 @@ export function createStore(options: ResolvedRedisAdapterOptions): Store {
     }
   }
 
-  /** Resolves once `durability.replicas` replicas have every write sent so far on this connection. */
+  /**
+   * Resolves once `durability.replicas` replicas have every write sent so far. WAIT covers the writes
+   * sent before it on its own connection, and a call's writes may go to several masters of a Cluster
+   * (its entity and index keys live in different slots), so it is sent to every master at once.
+   */
   async function replicated(durability: Readonly<{ replicas: number; timeout: number }>): Promise<void> {
-    // WAIT covers every write sent before it on this connection; durability is refused on a
-    // Cluster, so there is exactly one.
-    const acknowledged = await (client as Redis).wait(durability.replicas, durability.timeout);
+    const masters = client.isCluster ? (client as Cluster).nodes('master') : [client as Redis];
+    const counts = await Promise.all(masters.map((master) => master.wait(durability.replicas, durability.timeout)));
+    const acknowledged = Math.min(...counts);
     if (acknowledged < durability.replicas) {
       throw new StoreUnavailableError(
         `write acknowledged by ${acknowledged} of ${durability.replicas} replicas within ${durability.timeout} ms (durability)`,

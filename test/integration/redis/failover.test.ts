@@ -1,57 +1,42 @@
 import { strict as assert } from 'node:assert';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Redis } from 'ioredis';
-import { createRedisAdapter } from '../../../adapters/redis/index.js';
-import { startSentinelTopology, type SentinelTopology } from './sentinel.js';
+import type { Cluster, Redis } from 'ioredis';
+import { createRedisAdapter, type RedisAdapterOptions } from '../../../adapters/redis/index.js';
+import { startReplicatedCluster } from './cluster-replicas.js';
+import { killWithReplicaBehind, until } from './replication.js';
+import { startSentinelTopology } from './sentinel.js';
 import { issueCode, post, REDIRECT_URI, startPlainProvider, testJwks, type PlainProvider } from './support.js';
 
 /*
- * A master fails while a provider issues authorization codes through it: the Sentinels promote the
- * replica, a replacement node joins it as a replica, and every code the provider
- * acknowledged (its Grant and the code saved without an error) must still be there and redeemable.
+ * A master fails while a provider issues authorization codes and adds clients through it, its
+ * replica's link cut 400 ms before (the window asynchronous replication leaves): the replica is
+ * promoted, a replacement node joins it as a replica, and then every code the provider acknowledged
+ * (its Grant and the code saved without an error) must be redeemable and every acknowledged client
+ * found. With `durability` nothing is lost; without it the codes and clients of the window are.
  */
 
 const jwks = testJwks();
 
-async function until(what: string, bound: number, done: () => Promise<boolean> | boolean): Promise<void> {
-  const deadline = Date.now() + bound;
-  while (!(await done())) {
-    if (Date.now() > deadline) throw new Error(`${what} did not happen within ${bound} ms`);
-    await sleep(50);
-  }
+interface Topology {
+  client: Redis | Cluster;
+  /** Kills a master with its replica behind, waits for the promotion and a replacement replica. */
+  failover(): Promise<void>;
+  destroy(): Promise<void>;
 }
 
-describe('durability through a Sentinel failover (master, replica, three Sentinels on loopback)', function () {
-  this.timeout(120_000);
-  let topology: SentinelTopology;
-  let client: Redis;
-  let idp: PlainProvider | undefined;
-  beforeEach(async () => {
-    topology = await startSentinelTopology();
-    client = topology.connect();
-    client.on('error', () => undefined); // the kill is expected; calls report it
+/**
+ * Issues codes from two workers and adds clients from a third while `topology` fails over, then
+ * redeems every acknowledged code and looks up every acknowledged client. Returns what was lost.
+ */
+async function failoverUnderLoad(topology: Topology, durability: RedisAdapterOptions['durability']): Promise<{ acknowledged: number; lost: string[] }> {
+  const storage = createRedisAdapter({
+    client: topology.client, keyPrefix: 'test:failover:', commandTimeout: 2000, onEvent: () => undefined, ...(durability ? { durability } : {}),
   });
-  afterEach(async () => {
-    await idp?.close();
-    client.disconnect();
-    await topology.destroy();
-  });
-
-  /**
-   * Issues codes from two workers and adds clients through the registry from a third while the master is killed with its replica held back (so the
-   * master acknowledges writes the replica never receives, the window asynchronous replication
-   * leaves), waits for the promotion and for service with a replacement replica, then redeems every
-   * acknowledged code and looks up every acknowledged client. Returns what could not be found.
-   */
-  async function failoverUnderLoad(durability: { replicas: number; timeout: number } | undefined): Promise<{ acknowledged: number; lost: string[] }> {
-    const storage = createRedisAdapter({
-      client, keyPrefix: 'test:failover:', commandTimeout: 2000, onEvent: () => undefined, ...(durability ? { durability } : {}),
-    });
-    idp = await startPlainProvider(storage, jwks);
-    const provider = idp.provider;
-    const registry = storage.clients(provider);
-    const acknowledged: string[] = [];
-    const registered: string[] = [];
+  const idp: PlainProvider = await startPlainProvider(storage, jwks);
+  try {
+    const registry = storage.clients(idp.provider);
+    const codes: string[] = [];
+    const clients: string[] = [];
     let running = true;
     const worker = <T>(write: () => Promise<T>, into: T[]) => async () => {
       while (running) {
@@ -70,46 +55,90 @@ describe('durability through a Sentinel failover (master, replica, three Sentine
       client_secret: 'failover-client-secret-not-a-real-one',
       redirect_uris: [REDIRECT_URI],
     })).client_id;
-    const workers = [worker(() => issueCode(provider), acknowledged)(), worker(() => issueCode(provider), acknowledged)(), worker(register, registered)()];
+    const workers = [worker(() => issueCode(idp.provider), codes)(), worker(() => issueCode(idp.provider), codes)(), worker(register, clients)()];
 
-    await until('a first batch of codes', 10_000, () => acknowledged.length >= 20);
-    const old = await topology.master();
-    const replica = topology.servers.find((server) => server !== old)!;
-    // The replica stops reading, then its link is cut: what the master acknowledges from now on
-    // exists on the master alone, until it is killed 400 ms later.
-    const frozen = topology.freeze(replica, 1500);
-    await sleep(50);
-    await topology.dropReplicas(old);
-    await sleep(400);
-    await old.stop();
-    await frozen;
-    await until('the promotion of the replica', 20_000, async () => (await topology.master()) !== old);
-    // The promoted master has no replica to acknowledge writes until a replacement joins.
-    await topology.addReplica();
-    const resumedFrom = acknowledged.length;
-    await until('service after the promotion', 20_000, () => acknowledged.length >= resumedFrom + 20);
+    await until('a first batch of codes', async () => codes.length >= 20);
+    await topology.failover();
+    const resumedFrom = codes.length;
+    await until('service after the promotion', async () => codes.length >= resumedFrom + 20);
     running = false;
     await Promise.all(workers);
 
     const lost: string[] = [];
-    for (const code of acknowledged) {
+    for (const code of codes) {
       const redeemed = await post(`${idp.issuer}/token`, { grant_type: 'authorization_code', code, redirect_uri: REDIRECT_URI });
       if (redeemed.status !== 200) lost.push(`code: ${redeemed.status} ${String(redeemed.body.error_description)}`);
     }
-    for (const clientId of registered) {
+    for (const clientId of clients) {
       if ((await registry.get(clientId)) === undefined) lost.push('client: not found');
     }
-    return { acknowledged: acknowledged.length + registered.length, lost };
+    return { acknowledged: codes.length + clients.length, lost };
+  } finally {
+    await idp.close();
   }
+}
+
+function durabilityThroughFailover(start: () => Promise<Topology>) {
+  let topology: Topology;
+  beforeEach(async () => {
+    topology = await start();
+    topology.client.on('error', () => undefined); // the kill is expected; calls report it
+  });
+  afterEach(() => topology.destroy());
 
   it('with durability { replicas: 1, timeout: 500 }: service resumes after the promotion and no acknowledged code or client is lost', async () => {
-    const { acknowledged, lost } = await failoverUnderLoad({ replicas: 1, timeout: 500 });
+    const { acknowledged, lost } = await failoverUnderLoad(topology, { replicas: 1, timeout: 500 });
     assert.deepEqual(lost, [], `${lost.length} of ${acknowledged} acknowledged codes and clients lost`);
   });
 
-  it('without durability: the codes acknowledged while the replica lagged are lost with the master', async () => {
-    const { acknowledged, lost } = await failoverUnderLoad(undefined);
+  it('without durability: what the master acknowledged while its replica was behind is lost with it', async () => {
+    const { acknowledged, lost } = await failoverUnderLoad(topology, undefined);
     assert.ok(lost.length > 0, `none of ${acknowledged} acknowledged codes and clients lost: the window was not exercised`);
     for (const reason of lost) assert.match(reason, /^(code: 400 grant request is invalid|client: not found)$/);
+  });
+}
+
+describe('durability through a failover, on loopback', function () {
+  this.timeout(120_000);
+
+  describe('a master, its replica and three Sentinels', () => {
+    durabilityThroughFailover(async () => {
+      const sentinel = await startSentinelTopology();
+      const client = sentinel.connect();
+      return {
+        client,
+        async failover() {
+          const old = await sentinel.master();
+          await killWithReplicaBehind(old, sentinel.servers.find((server) => server !== old)!);
+          await until('the promotion of the replica', async () => (await sentinel.master()) !== old);
+          // The promoted master has no replica to acknowledge writes until a replacement joins.
+          await sentinel.addReplica();
+        },
+        async destroy() {
+          client.disconnect();
+          await sentinel.destroy();
+        },
+      };
+    });
+  });
+
+  describe('a Redis Cluster of three masters with one replica each', () => {
+    durabilityThroughFailover(async () => {
+      const cluster = await startReplicatedCluster();
+      const client = cluster.connect();
+      return {
+        client,
+        async failover() {
+          const { master, replica } = await cluster.pair();
+          await killWithReplicaBehind(master, replica);
+          await cluster.promoted(replica);
+          await cluster.addReplica(replica);
+        },
+        async destroy() {
+          client.disconnect();
+          await cluster.destroy();
+        },
+      };
+    });
   });
 });
