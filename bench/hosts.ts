@@ -5,7 +5,8 @@ import { generateKeyPairSync, X509Certificate as X509 } from 'node:crypto';
 import { createServer, type Server } from 'node:https';
 import type { TLSSocket } from 'node:tls';
 import { Provider, type ClientMetadata, type Configuration } from 'oidc-provider';
-import { createMtls, createMtlsServer, headerSource } from '../src/index.js';
+import { createMtls, createMtlsServer } from '../src/index.js';
+import { headerSource } from '../src/intake/index.js';
 import { CLIENT_DN, DIRECT_DN, type BenchPki } from './pki.js';
 
 /**

@@ -6,12 +6,7 @@ import { once } from 'node:events';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Counter, Registry } from 'prom-client';
-import {
-  CHANNELS,
-  type AuthenticationMessage,
-  type CertificateExpiringMessage,
-  type VerdictCacheMessage,
-} from '../src/index.js';
+import { CHANNELS, type AuthenticationMessage, type CertificateExpiringMessage, type VerdictCacheMessage } from '../src/index.js';
 
 export interface Metrics {
   /** `http://127.0.0.1:<port>/metrics`, in the Prometheus text format. */

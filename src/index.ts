@@ -1,5 +1,6 @@
+// The provider plugin: what an integrator needs to enable RFC 8705 on an oidc-provider. The
+// certificate engine (`./certificate`), proxy intake (`./proxy`), FAPI presets (`./fapi`), resource
+// server (`./resource-server`), Redis adapter (`./adapters/redis`) and error classes (`./errors`)
+// each have a subpath of their own.
 export * from './plugin/index.js';
-export * from './certificate/index.js';
-export * from './intake/index.js';
-export * from './errors.js';
-export * from './fapi/index.js';
+export type { RevocationEvent } from './certificate/revocation/types.js';

@@ -128,3 +128,11 @@ function assertStrictDer(der: Buffer): void {
     throw new CertificateMalformedError(`the certificate is not DER: ${(cause as Error).message}`, { cause });
   }
 }
+
+/**
+ * Computes a pin: the base64url SHA-256 of the certificate's SubjectPublicKeyInfo (the encoding of
+ * `x5t#S256`), for proxy pins (`trustedProxies.certificates`) and `tls_client_auth_anchor_pins`.
+ */
+export function spkiSha256(certificate: CertificateInput): string {
+  return ClientCertificate.from(certificate).spkiSha256;
+}

@@ -1,4 +1,4 @@
-export { ClientCertificate, type CertificateInput } from './certificate.js';
+export { ClientCertificate, spkiSha256, type CertificateInput } from './certificate.js';
 export { decodePemCertificates, encodePemCertificate } from './pem.js';
 export { TrustAnchors, type TrustAnchorSource } from './anchors.js';
 export type { AlgorithmPolicy } from './algorithms.js';

@@ -11,4 +11,4 @@ export {
   type ParsedCertificateHeader,
 } from './parse.js';
 export type { HeaderFormat } from './formats/formats.js';
-export { spkiSha256, type TrustedProxyOptions } from './proxy/trust.js';
+export type { TrustedProxyOptions } from './proxy/trust.js';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { ClientCertificate, decodePemCertificates } from '../../src/index.js';
+import { ClientCertificate, decodePemCertificates } from '../../src/certificate/index.js';
 import { createTestPki, type TestPki } from '../support/pki.js';
 
 const malformed = (error: unknown) => (error as { code?: string }).code === 'ERR_MTLS_CERT_MALFORMED';

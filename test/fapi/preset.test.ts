@@ -4,7 +4,8 @@ import { once } from 'node:events';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Provider } from 'oidc-provider';
-import { ConfigurationError, createMtls } from '../../src/index.js';
+import { createMtls } from '../../src/index.js';
+import { ConfigurationError } from '../../src/errors.js';
 import { fapi1Advanced, fapi2SecurityProfile } from '../../src/fapi/index.js';
 import { createTestPki, type TestPki } from '../support/pki.js';
 

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { ConfigurationError } from '../../src/index.js';
+import { ConfigurationError } from '../../src/errors.js';
 import { fapiTlsOptions } from '../../src/fapi/index.js';
 
 describe('fapiTlsOptions()', () => {

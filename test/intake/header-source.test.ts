@@ -5,11 +5,10 @@ import {
   resolveCertificateSource,
   socketSource,
   sourceList,
-  spkiSha256,
   type HeaderFormat,
   type HeaderSourceOptions,
 } from '../../src/intake/index.js';
-import { ClientCertificate } from '../../src/certificate/certificate.js';
+import { ClientCertificate, spkiSha256 } from '../../src/certificate/certificate.js';
 import { longLength, resign, rewrite } from '../support/der.js';
 import { createTestPki, issue, type TestCertificate, type TestPki } from '../support/pki.js';
 import { ask, httpProbe, httpsProbe, type Probe } from './probe.js';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { X509Certificate } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import { socketSource } from '../../src/index.js';
+import { socketSource } from '../../src/intake/index.js';
 import { createTestPki, type TestPki } from '../support/pki.js';
 
 /**

@@ -3,7 +3,7 @@
 // within the fetch timeout, and concurrent requests share fetches instead of piling up one per
 // request. A working responder under the same load refuses the revoked certificate only.
 import assert from 'node:assert/strict';
-import type { RevocationOptions } from '../../src/index.js';
+import type { RevocationOptions } from '../../src/certificate/index.js';
 import { createTestPki, issue, type TestCertificate, type TestPki } from '../support/pki.js';
 import { startTestProvider, type TestProvider } from '../support/provider.js';
 import { crlDistributionPoint, createCrl, ocspAccess, startRevocationServer, type RevocationServer, type ServerBehaviour } from '../support/revocation.js';

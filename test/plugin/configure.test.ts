@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { Provider } from 'oidc-provider';
-import { createMtls, ConfigurationError, socketSource } from '../../src/index.js';
+import { createMtls } from '../../src/index.js';
+import { ConfigurationError } from '../../src/errors.js';
+import { socketSource } from '../../src/intake/index.js';
 import { createTestPki, type TestPki } from '../support/pki.js';
 
 describe('createMtls() options', () => {

@@ -4,7 +4,8 @@
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { Provider } from 'oidc-provider';
-import { createMtls, subjectMatches } from '../../src/index.js';
+import { createMtls } from '../../src/index.js';
+import { subjectMatches } from '../../src/certificate/index.js';
 import { formatIpAddress, parseIpAddress } from '../../src/certificate/ip.js';
 import { parseTlv } from '../../src/certificate/der.js';
 import { longLength } from '../support/der.js';

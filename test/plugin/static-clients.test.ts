@@ -2,7 +2,9 @@
 // anchor made with the openssl command line, naming the client and the field.
 import { strict as assert } from 'node:assert';
 import { readFile } from 'node:fs/promises';
-import { ConfigurationError, createMtls, spkiSha256 } from '../../src/index.js';
+import { createMtls } from '../../src/index.js';
+import { ConfigurationError } from '../../src/errors.js';
+import { spkiSha256 } from '../../src/certificate/index.js';
 import { makeOpensslPki, type OpensslPki } from '../cli/openssl.js';
 
 describe('configure(): static clients\' mTLS metadata', function () {

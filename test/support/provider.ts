@@ -6,7 +6,8 @@ import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Provider, type Configuration } from 'oidc-provider';
-import { createMtls, createMtlsServer, EVENTS, type MtlsError, type MtlsOptions } from '../../src/index.js';
+import { createMtls, createMtlsServer, EVENTS, type MtlsOptions } from '../../src/index.js';
+import { type MtlsError } from '../../src/errors.js';
 import type { TestCertificate, TestPki } from './pki.js';
 
 export const RESOURCE_JWT = 'urn:example:rs:jwt';

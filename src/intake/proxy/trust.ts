@@ -1,7 +1,7 @@
 import { createHash, timingSafeEqual, type X509Certificate } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { TLSSocket } from 'node:tls';
-import { ClientCertificate, type CertificateInput } from '../../certificate/certificate.js';
+import { ClientCertificate } from '../../certificate/certificate.js';
 import { ConfigurationError } from '../../errors.js';
 import { AddressSet } from './addresses.js';
 
@@ -45,14 +45,6 @@ export interface TrustedProxyOptions {
 export type ProxyVerdict = { readonly trusted: true } | { readonly trusted: false; readonly reason: string };
 
 const TRUSTED: ProxyVerdict = Object.freeze({ trusted: true });
-
-/**
- * Computes a pin: the base64url SHA-256 of the certificate's SubjectPublicKeyInfo (the encoding of
- * `x5t#S256`), for {@link TrustedProxyOptions.certificates} and for `tls_client_auth_anchor_pins`.
- */
-export function spkiSha256(certificate: CertificateInput): string {
-  return ClientCertificate.from(certificate).spkiSha256;
-}
 
 /** The same digest as a trust anchor pin: over the certificate's own SPKI bytes. */
 function spkiDigest(certificate: ClientCertificate): Buffer {

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { AsnConvert } from '@peculiar/asn1-schema';
 import { GeneralName, GeneralSubtree, GeneralSubtrees, NameConstraints } from '@peculiar/asn1-x509';
 import * as x509 from '@peculiar/x509';
-import { headerSource } from '../../../src/index.js';
+import { headerSource } from '../../../src/intake/index.js';
 import { tlsFetch, postForm } from '../../support/client.js';
 import { createTestPki, issue, KeyUsage, OID, type TestCertificate, type TestPki } from '../../support/pki.js';
 import { startTestProvider, type TestProvider } from '../../support/provider.js';

@@ -2,7 +2,8 @@
 // endpoints browsers use. The listeners this package creates send Strict-Transport-Security.
 import assert from 'node:assert/strict';
 import type { Server } from 'node:https';
-import { ConfigurationError, createMtlsServer } from '../../../src/index.js';
+import { createMtlsServer } from '../../../src/index.js';
+import { ConfigurationError } from '../../../src/errors.js';
 import { fapiTlsOptions } from '../../../src/fapi/index.js';
 import { tlsFetch } from '../../support/client.js';
 import { createTestPki, type TestPki } from '../../support/pki.js';

@@ -7,7 +7,7 @@
 // that cannot be rebuilt fails closed.
 import assert from 'node:assert/strict';
 import { decodeJwt } from 'jose';
-import { socketSource } from '../../../src/index.js';
+import { socketSource } from '../../../src/intake/index.js';
 import { createTestPki, issue, type TestCertificate, type TestPki } from '../../support/pki.js';
 import { jwkWithCertificate, RESOURCE_JWT, startTestProvider, type TestProvider } from '../../support/provider.js';
 import { x5t } from '../../support/thumbprint.js';

@@ -2,7 +2,7 @@
 // (a client pinned to either anchor of the pair authenticates), certificate policies registered
 // per client (a PSD2 deployment accepting only QWACs), and pins computed the README's way.
 import assert from 'node:assert/strict';
-import { spkiSha256 } from '../../../src/index.js';
+import { spkiSha256 } from '../../../src/certificate/index.js';
 import { postForm, tlsFetch } from '../../support/client.js';
 import { crossSign } from '../../support/cross-sign.js';
 import { createTestPki, issue, type TestCertificate, type TestPki } from '../../support/pki.js';

@@ -3,7 +3,8 @@
 import { strict as assert } from 'node:assert';
 import { readFile } from 'node:fs/promises';
 import { Agent, fetch } from 'undici';
-import { ConfigurationError, createMtls } from '../../../src/index.js';
+import { createMtls } from '../../../src/index.js';
+import { ConfigurationError } from '../../../src/errors.js';
 import { makeOpensslPki, type OpensslPki } from '../../cli/openssl.js';
 import { tlsFetch, type Fetch } from '../../support/client.js';
 import { createTestPki, type TestPki } from '../../support/pki.js';

@@ -3,7 +3,8 @@
 // where the deployment chose 'ignore'. RFC 8705 section 2.2 matches the certificate as a key;
 // the default, 'enforce', also holds the client to the dates it gave its own certificate.
 import assert from 'node:assert/strict';
-import { ConfigurationError, createMtls } from '../../../src/index.js';
+import { createMtls } from '../../../src/index.js';
+import { ConfigurationError } from '../../../src/errors.js';
 import { postForm, tlsFetch } from '../../support/client.js';
 import { createTestPki, issue, type TestCertificate, type TestPki } from '../../support/pki.js';
 import { jwkWithCertificate, startTestProvider, type TestProvider } from '../../support/provider.js';

@@ -2,7 +2,7 @@
 // reported, for every header format: it never authenticates a client, and never combines with the
 // TLS certificate of the same request.
 import assert from 'node:assert/strict';
-import { HEADER_FORMATS, resolveCertificateSource, type HeaderFormat } from '../../../src/index.js';
+import { HEADER_FORMATS, resolveCertificateSource, type HeaderFormat } from '../../../src/intake/index.js';
 import { createTestPki, type TestCertificate, type TestPki } from '../../support/pki.js';
 import { postForm, tlsFetch } from '../../support/client.js';
 import { jwkWithCertificate, startTestProvider, type TestProvider } from '../../support/provider.js';

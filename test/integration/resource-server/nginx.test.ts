@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import type { RequestListener } from 'node:http';
 import type { MtlsError } from '../../../src/errors.js';
-import { spkiSha256 } from '../../../src/intake/index.js';
+import { spkiSha256 } from '../../../src/certificate/index.js';
 import { createTokenVerifier } from '../../../src/resource-server/index.js';
 import { startNginx, type StartedNginx } from '../../support/nginx.js';
 import { createTestPki, issue, type TestCertificate, type TestPki } from '../../support/pki.js';
