@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { SignJWT } from 'jose';
-import type { OutboundTls } from './http.js';
+import type { HttpTls } from '../util/http.js';
 import type { ResolvedClientAuth } from './resolve.js';
 
 /** The parts of an introspection request that authenticate the resource server. */
 export interface ClientCredentials {
   readonly headers: Record<string, string>;
   readonly params: Record<string, string>;
-  readonly tls: OutboundTls;
+  readonly tls: HttpTls;
 }
 
 /** Seconds a `private_key_jwt` assertion stays valid; one is signed per introspection call. */
@@ -23,7 +23,7 @@ export async function clientCredentials(
   issuer: string,
   ca: readonly string[] | undefined,
 ): Promise<ClientCredentials> {
-  const tls: OutboundTls = ca ? { ca } : {};
+  const tls: HttpTls = ca ? { ca } : {};
   switch (auth.method) {
     case 'client_secret_basic':
       return {

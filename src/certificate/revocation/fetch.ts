@@ -1,5 +1,4 @@
-import { request as httpRequest } from 'node:http';
-import { request as httpsRequest } from 'node:https';
+import { httpExchange } from '../../util/http.js';
 import { channels } from '../../util/channels.js';
 
 /** Limits on one revocation fetch. */
@@ -11,75 +10,24 @@ export interface FetchLimits {
 }
 
 /**
- * GETs (or POSTs `body` to) `url` and resolves to the response body. Rejects on a non-200 status,
- * on a body larger than `maxBytes`, and when `timeout` passes, whatever the server is doing:
- * a responder that hangs must not hold a client's login.
- */
-function fetchBytes(url: string, limits: FetchLimits, body?: { contentType: string; bytes: Buffer }): Promise<Buffer> {
-  return new Promise<Buffer>((resolve, reject) => {
-    let parsed: URL;
-    try {
-      parsed = new URL(url);
-    } catch {
-      reject(new Error(`invalid URL ${JSON.stringify(url)}`));
-      return;
-    }
-    const request = (parsed.protocol === 'https:' ? httpsRequest : parsed.protocol === 'http:' ? httpRequest : undefined);
-    if (request === undefined) {
-      reject(new Error(`unsupported URL scheme in ${JSON.stringify(url)}`));
-      return;
-    }
-    const req = request(parsed, {
-      method: body ? 'POST' : 'GET',
-      headers: body ? { 'content-type': body.contentType, 'content-length': body.bytes.length } : {},
-    });
-    const timer = setTimeout(() => req.destroy(new Error(`no complete answer from ${url} within ${limits.timeout} ms`)), limits.timeout);
-    const fail = (error: Error): void => {
-      clearTimeout(timer);
-      reject(error);
-    };
-    req.on('error', fail);
-    req.on('response', (res) => {
-      if (res.statusCode !== 200) {
-        res.resume();
-        req.destroy(new Error(`${url} answered HTTP ${res.statusCode}`));
-        return;
-      }
-      const declared = Number(res.headers['content-length']);
-      if (declared > limits.maxBytes) {
-        req.destroy(new Error(`${url} answered ${declared} bytes, more than the ${limits.maxBytes} allowed`));
-        return;
-      }
-      const chunks: Buffer[] = [];
-      let size = 0;
-      res.on('data', (chunk: Buffer) => {
-        size += chunk.length;
-        if (size > limits.maxBytes) {
-          req.destroy(new Error(`${url} answered more than the ${limits.maxBytes} bytes allowed`));
-          return;
-        }
-        chunks.push(chunk);
-      });
-      res.on('end', () => {
-        clearTimeout(timer);
-        resolve(Buffer.concat(chunks));
-      });
-      res.on('error', fail);
-    });
-    req.end(body?.bytes);
-  });
-}
-
-/**
- * {@link fetchBytes} for a CRL or an OCSP response, published on the `revocationFetch` channel
- * with its outcome and latency so operators can see responders that are slow or failing.
+ * GETs (or POSTs `body` to) `url` for a CRL or an OCSP response and resolves to the body; anything
+ * but a 200 within the limits rejects, since a responder that hangs must not hold a client's login.
+ * Each fetch is published on the `revocationFetch` channel with its outcome and latency so
+ * operators can see responders that are slow or failing.
  */
 export async function fetchRevocationData(method: 'crl' | 'ocsp', url: string, limits: FetchLimits, body?: { contentType: string; bytes: Buffer }): Promise<Buffer> {
-  if (!channels.revocationFetch.hasSubscribers) return fetchBytes(url, limits, body);
+  const fetchBytes = async (): Promise<Buffer> => (await httpExchange(url, {
+    method: body ? 'POST' : 'GET',
+    ...(body ? { headers: { 'content-type': body.contentType }, body: body.bytes } : {}),
+    timeout: limits.timeout,
+    maxBytes: limits.maxBytes,
+    expectStatus: 200,
+  })).body;
+  if (!channels.revocationFetch.hasSubscribers) return fetchBytes();
   const started = performance.now();
   const durationMs = () => Math.round((performance.now() - started) * 10) / 10;
   try {
-    const bytes = await fetchBytes(url, limits, body);
+    const bytes = await fetchBytes();
     channels.revocationFetch.publish({ method, url, outcome: 'ok', durationMs: durationMs(), bytes: bytes.length });
     return bytes;
   } catch (error) {
