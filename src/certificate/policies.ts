@@ -1,4 +1,5 @@
 import { ConfigurationError } from '../errors.js';
+import { onlyKnownKeys } from '../util/options.js';
 import type { CertificateProfile } from './profile.js';
 import { ANY_POLICY } from './policy-extensions.js';
 
@@ -33,6 +34,7 @@ export function isPolicyOid(value: unknown): value is string {
 export function resolvePolicySettings(options: PolicyOptions | undefined, path: string): PolicySettings {
   if (options === undefined) return DEFAULT_POLICY_SETTINGS;
   if (options === null || typeof options !== 'object') throw new ConfigurationError(`${path} must be an object`);
+  onlyKnownKeys(options, ['initialPolicySet', 'requireExplicitPolicy', 'inhibitPolicyMapping', 'inhibitAnyPolicy'], path);
   const flag = (name: 'requireExplicitPolicy' | 'inhibitPolicyMapping' | 'inhibitAnyPolicy'): boolean => {
     const value = options[name] ?? false;
     if (typeof value !== 'boolean') throw new ConfigurationError(`${path}.${name} must be a boolean`);

@@ -3,7 +3,8 @@ import { channels } from '../util/channels.js';
 import { ExpiringLru } from '../util/expiring-lru.js';
 import { TrustAnchors, type TrustAnchorSource } from './anchors.js';
 import type { ClientCertificate } from './certificate.js';
-import { resolvePins, resolveSettings, runVerification, type ChainVerdict, type VerifyChainOptions } from './verify.js';
+import { booleanOption, numberOption, onlyKnownKeys, optionsObject, secondsOption } from '../util/options.js';
+import { resolvePins, resolveSettings, runVerification, SETTINGS_KEYS, type ChainVerdict, type VerifyChainOptions } from './verify.js';
 
 /** Options of {@link createCertificateValidator}, held for the life of the process. */
 export interface CertificateValidatorOptions extends Omit<VerifyChainOptions, 'trustAnchors' | 'intermediates' | 'at' | 'allowedAnchors'> {
@@ -21,6 +22,9 @@ export interface CertificateValidatorOptions extends Omit<VerifyChainOptions, 't
    */
   cache?: { max?: number; ttl?: number } | false;
 }
+
+/** Every key of {@link CertificateValidatorOptions}. */
+export const VALIDATOR_KEYS: readonly string[] = [...SETTINGS_KEYS, 'trustAnchors', 'intermediates', 'cache'];
 
 /** Per-call options of {@link CertificateValidator.verify}. */
 export interface ValidatorVerifyOptions {
@@ -51,6 +55,7 @@ export interface CertificateValidator {
  */
 export function createCertificateValidator(options: CertificateValidatorOptions): CertificateValidator {
   if (options === null || typeof options !== 'object') throw new ConfigurationError('validator options must be an object');
+  onlyKnownKeys(options, VALIDATOR_KEYS, '', 'createCertificateValidator');
   const settings = resolveSettings(options);
   const { max, ttl } = resolveCache(options.cache);
   const extraSources = options.intermediates ?? [];
@@ -74,7 +79,7 @@ export function createCertificateValidator(options: CertificateValidatorOptions)
     verify(leaf, intermediates, verifyOptions) {
       const pins = resolvePins(verifyOptions?.allowedAnchors, 'allowedAnchors');
       const alternatives = verifyOptions?.alternatives ?? false;
-      if (typeof alternatives !== 'boolean') throw new ConfigurationError('alternatives must be a boolean');
+      booleanOption(alternatives, false, 'alternatives');
       const key = `${leaf.thumbprint}|${intermediates.map((c) => c.thumbprint).join(',')}|${anchors.fingerprint}|${pins ? [...pins].sort().join(',') : '*'}|${alternatives}`;
       const hit = cache?.get(key, Date.now());
       if (channels.verdictCache.hasSubscribers) channels.verdictCache.publish({ result: hit === undefined ? 'miss' : 'hit', thumbprint: leaf.thumbprint });
@@ -98,12 +103,12 @@ export function createCertificateValidator(options: CertificateValidatorOptions)
   };
 }
 
-function resolveCache(option: CertificateValidatorOptions['cache']): { max: number; ttl: number } {
+/** Validates `cache` (`path` is its dotted name); `ttl` in milliseconds. */
+export function resolveCache(option: CertificateValidatorOptions['cache'], path = 'cache'): { max: number; ttl: number } {
   if (option === false) return { max: 0, ttl: 0 };
-  if (option !== undefined && (option === null || typeof option !== 'object')) throw new ConfigurationError('cache must be an object or false');
-  const max = option?.max ?? 1000;
-  const ttl = option?.ttl ?? 3600;
-  if (!Number.isInteger(max) || max < 0) throw new ConfigurationError('cache.max must be a non-negative integer');
-  if (typeof ttl !== 'number' || !(ttl > 0)) throw new ConfigurationError('cache.ttl must be a positive number of seconds');
+  if (option === undefined) return { max: 1000, ttl: 3_600_000 };
+  onlyKnownKeys(optionsObject(option, path, 'an object { max, ttl } or false'), ['max', 'ttl'], path);
+  const max = numberOption(option.max, 1000, `${path}.max`, { integer: true });
+  const ttl = secondsOption(option.ttl, 3600, `${path}.ttl`, { positive: true });
   return { max, ttl: ttl * 1000 };
 }

@@ -7,6 +7,7 @@ import { resolvePolicySettings, type PolicyOptions, type PolicySettings } from '
 import { profileOf } from './profile.js';
 import { resolveRevocation, type RevocationOptions, type RevocationPolicy } from './revocation/policy.js';
 import type { RevocationChecker } from './revocation/types.js';
+import { booleanOption, choiceOption, DEFAULT_CLOCK_TOLERANCE, numberOption, onlyKnownKeys, optionsObject, secondsOption } from '../util/options.js';
 
 export type { Purpose };
 
@@ -18,7 +19,10 @@ export interface VerifyChainOptions {
   intermediates?: readonly CertificateInput[];
   /** Validation time (RFC 5280 section 6.1.1 b). @default now */
   at?: Date;
-  /** Seconds of clock skew tolerated on `notBefore`/`notAfter`. @default 0 */
+  /**
+   * Seconds of clock skew tolerated on `notBefore`/`notAfter` (and OCSP/CRL dates).
+   * @default 15 (node-oidc-provider's `clockTolerance`; 0 before 0.2)
+   */
   clockTolerance?: number;
   /** Revocation checking (RFC 5280 section 6.3, RFC 6960). @default off */
   revocation?: RevocationChecker | RevocationOptions;
@@ -86,6 +90,15 @@ export type ChainVerdict =
   })
   | { readonly valid: false; readonly code: CertificateRejectionCode; readonly message: string };
 
+/** The options of {@link VerifyChainOptions} that hold for every call. */
+export type VerifySettingsOptions = Pick<VerifyChainOptions, 'clockTolerance' | 'purpose' | 'algorithms' | 'maxIntermediates' | 'revocation' | 'policies'
+  | 'requireCriticalBasicConstraints' | 'checkAnchorValidity'>;
+
+/** The options {@link resolveSettings} reads: every key of {@link VerifyChainOptions} but the inputs of one call. */
+export const SETTINGS_KEYS: readonly (keyof VerifyChainOptions & keyof VerifySettingsOptions)[] = [
+  'clockTolerance', 'purpose', 'algorithms', 'maxIntermediates', 'revocation', 'policies', 'requireCriticalBasicConstraints', 'checkAnchorValidity',
+];
+
 /** Path-independent settings, validated once. */
 export interface VerifySettings {
   readonly tolerance: number;
@@ -109,34 +122,19 @@ export interface Verification {
  * @throws {ConfigurationError} naming the option, prefixed with `path`.
  */
 export function resolveSettings(
-  options: Pick<VerifyChainOptions, 'clockTolerance' | 'purpose' | 'algorithms' | 'maxIntermediates' | 'revocation' | 'policies'
-    | 'requireCriticalBasicConstraints' | 'checkAnchorValidity'>,
+  options: VerifySettingsOptions,
   path = '',
 ): VerifySettings {
   const name = (option: string): string => `${path}${option}`;
-  const tolerance = options.clockTolerance ?? 0;
-  if (typeof tolerance !== 'number' || !Number.isFinite(tolerance) || tolerance < 0) {
-    throw new ConfigurationError(`${name('clockTolerance')} must be a non-negative number of seconds`);
-  }
-  const purpose = options.purpose ?? 'clientAuth';
-  if (purpose !== 'clientAuth' && purpose !== 'any') {
-    throw new ConfigurationError(`${name('purpose')} must be 'clientAuth' or 'any'`);
-  }
+  const tolerance = secondsOption(options.clockTolerance, DEFAULT_CLOCK_TOLERANCE, name('clockTolerance'));
+  const purpose = choiceOption(options.purpose, 'clientAuth', ['clientAuth', 'any'] as const, name('purpose'));
+  if (options.algorithms !== undefined) onlyKnownKeys(optionsObject(options.algorithms, name('algorithms')), Object.keys(DEFAULT_ALGORITHM_POLICY), name('algorithms'));
   const algorithms = { ...DEFAULT_ALGORITHM_POLICY, ...options.algorithms };
-  if (typeof algorithms.allowSha1 !== 'boolean') throw new ConfigurationError(`${name('algorithms.allowSha1')} must be a boolean`);
-  if (!Number.isInteger(algorithms.minRsaBits) || algorithms.minRsaBits < 1024) {
-    throw new ConfigurationError(`${name('algorithms.minRsaBits')} must be an integer of at least 1024`);
-  }
-  const maxIntermediates = options.maxIntermediates ?? 8;
-  if (!Number.isInteger(maxIntermediates) || maxIntermediates < 0 || maxIntermediates > 32) {
-    throw new ConfigurationError(`${name('maxIntermediates')} must be an integer from 0 to 32`);
-  }
+  booleanOption(algorithms.allowSha1, false, name('algorithms.allowSha1'));
+  numberOption(algorithms.minRsaBits, 2048, name('algorithms.minRsaBits'), { min: 1024, integer: true });
+  const maxIntermediates = numberOption(options.maxIntermediates, 8, name('maxIntermediates'), { max: 32, integer: true });
   const frozen = Object.freeze(algorithms);
-  const strictness = (option: 'requireCriticalBasicConstraints' | 'checkAnchorValidity'): boolean => {
-    const value = options[option] ?? false;
-    if (typeof value !== 'boolean') throw new ConfigurationError(`${name(option)} must be a boolean`);
-    return value;
-  };
+  const strictness = (option: 'requireCriticalBasicConstraints' | 'checkAnchorValidity'): boolean => booleanOption(options[option], false, name(option));
   return Object.freeze({
     policies: resolvePolicySettings(options.policies, name('policies')),
     requireCriticalBasicConstraints: strictness('requireCriticalBasicConstraints'),
@@ -272,6 +270,7 @@ async function validateAndCheck(leaf: ClientCertificate, context: PathContext, s
  */
 export async function verifyCertificateChain(leaf: CertificateInput, options: VerifyChainOptions): Promise<ChainVerdict> {
   if (options === null || typeof options !== 'object') throw new ConfigurationError('verifyCertificateChain() options must be an object');
+  onlyKnownKeys(options, [...SETTINGS_KEYS, 'trustAnchors', 'intermediates', 'at', 'allowedAnchors'], '', 'verifyCertificateChain');
   const anchors = options.trustAnchors instanceof TrustAnchors ? options.trustAnchors : TrustAnchors.from(options.trustAnchors ?? []);
   const settings = resolveSettings(options);
   const at = options.at ?? new Date();

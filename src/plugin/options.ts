@@ -1,10 +1,11 @@
-import type { CertificateValidatorOptions } from '../certificate/validator.js';
+import { resolveCache, VALIDATOR_KEYS, type CertificateValidatorOptions } from '../certificate/validator.js';
 import { resolveSettings } from '../certificate/verify.js';
 import { resolveCertificateSource, type CertificateSourceSpec } from '../intake/source-list.js';
 import type { CertificateSource } from '../intake/source.js';
 import { ConfigurationError } from '../errors.js';
 import { resolveDiagnostics, type DiagnosticsOptions, type DiagnosticsSettings } from './diagnostics-route.js';
 import { resolveExpiryWarningDays } from './expiry-warning.js';
+import { booleanOption, choiceOption, onlyKnownKeys } from '../util/options.js';
 
 /**
  * Options of {@link createMtls}. Validation options (`trustAnchors`, `revocation`,
@@ -81,12 +82,9 @@ export interface ResolvedOptions {
   readonly clockTolerance: number;
 }
 
-function flag(options: MtlsOptions, name: 'tlsClientAuth' | 'selfSignedTlsClientAuth' | 'certificateBoundAccessTokens'): boolean {
-  const value = options[name];
-  if (value === undefined) return true;
-  if (typeof value !== 'boolean') throw new ConfigurationError(`${name} must be a boolean`);
-  return value;
-}
+const PLUGIN_KEYS: readonly (keyof MtlsOptions)[] = [
+  'certificateSource', 'tlsClientAuth', 'selfSignedTlsClientAuth', 'selfSignedValidity', 'certificateBoundAccessTokens', 'mtlsOrigin', 'diagnostics', 'expiryWarningDays',
+];
 
 function resolveOrigin(value: unknown): string | undefined {
   if (value === undefined) return undefined;
@@ -107,22 +105,24 @@ export function resolveOptions(options: MtlsOptions): ResolvedOptions {
   if (options === null || typeof options !== 'object') {
     throw new ConfigurationError('createMtls() options must be an object');
   }
-  const { certificateSource, tlsClientAuth: _t, selfSignedTlsClientAuth: _s, certificateBoundAccessTokens: _c, mtlsOrigin, selfSignedValidity = 'enforce', diagnostics, expiryWarningDays, ...validation } = options;
-  if (selfSignedValidity !== 'enforce' && selfSignedValidity !== 'ignore') {
-    throw new ConfigurationError('selfSignedValidity must be \'enforce\' or \'ignore\'');
-  }
+  onlyKnownKeys(options, [...PLUGIN_KEYS, ...VALIDATOR_KEYS], '', 'createMtls');
+  const { certificateSource, tlsClientAuth, selfSignedTlsClientAuth, certificateBoundAccessTokens, mtlsOrigin, selfSignedValidity, diagnostics, expiryWarningDays, ...validation } = options;
+  // Validation options are checked even when tlsClientAuth is off (they still configure
+  // self-signed validity), so a mistake shows now, not the day tls_client_auth is turned on.
+  const settings = resolveSettings(validation);
+  resolveCache(validation.cache);
   const resolved: ResolvedOptions = {
     source: resolveCertificateSource(certificateSource ?? 'socket', 'certificateSource'),
-    tlsClientAuth: flag(options, 'tlsClientAuth'),
-    selfSignedTlsClientAuth: flag(options, 'selfSignedTlsClientAuth'),
-    certificateBoundAccessTokens: flag(options, 'certificateBoundAccessTokens'),
+    tlsClientAuth: booleanOption(tlsClientAuth, true, 'tlsClientAuth'),
+    selfSignedTlsClientAuth: booleanOption(selfSignedTlsClientAuth, true, 'selfSignedTlsClientAuth'),
+    certificateBoundAccessTokens: booleanOption(certificateBoundAccessTokens, true, 'certificateBoundAccessTokens'),
     mtlsOrigin: resolveOrigin(mtlsOrigin),
     diagnostics: resolveDiagnostics(diagnostics),
     expiryWarningDays: resolveExpiryWarningDays(expiryWarningDays),
     validation: validation.trustAnchors === undefined ? undefined : validation as CertificateValidatorOptions,
-    selfSignedValidity,
-    // The validator's own check of the option, so both read one clockTolerance the same way.
-    clockTolerance: resolveSettings(validation.clockTolerance === undefined ? {} : { clockTolerance: validation.clockTolerance }).tolerance,
+    selfSignedValidity: choiceOption(selfSignedValidity, 'enforce', ['enforce', 'ignore'] as const, 'selfSignedValidity'),
+    // The validator's own reading of the option, so both apply one clockTolerance the same way.
+    clockTolerance: settings.tolerance,
   };
   if (resolved.tlsClientAuth && resolved.validation === undefined) {
     throw new ConfigurationError('trustAnchors must be set when tlsClientAuth is enabled (or set tlsClientAuth: false)');

@@ -38,7 +38,7 @@ describe('certificate/revocation: CRL scope (RFC 5280 6.3.3)', () => {
   });
 
   const verify = (cert: TestCertificate, revocation: RevocationOptions = {}) => verifyCertificateChain(cert.pem, {
-    trustAnchors: [root.pem], intermediates: [ica.pem], revocation: { methods: ['crl'], scope: 'leaf', timeout: 1000, ...revocation },
+    trustAnchors: [root.pem], intermediates: [ica.pem], revocation: { methods: ['crl'], scope: 'leaf', timeout: 1, ...revocation },
   });
   /** A good and a revoked leaf whose one distribution point is `path`. */
   async function pair(path: string, extensions = [crlDistributionPoint(url(path))]) {
@@ -117,7 +117,7 @@ describe('certificate/revocation: CRL scope (RFC 5280 6.3.3)', () => {
       const pointed = await issue({ subject: 'CN=Pointed CA', ca: true, issuer: root, extensions: [crlDistributionPoint(url('/crl/root-users'))] });
       const leaf = await issue({ subject: 'CN=under pointed', issuer: pointed });
       const chain = (revocation: RevocationOptions) => verifyCertificateChain(leaf.pem, {
-        trustAnchors: [root.pem], intermediates: [pointed.pem], revocation: { methods: ['crl'], scope: 'chain', timeout: 1000, ...revocation },
+        trustAnchors: [root.pem], intermediates: [pointed.pem], revocation: { methods: ['crl'], scope: 'chain', timeout: 1, ...revocation },
       });
       // The leaf has no distribution point: only the intermediate's status is wanted, so soft-fail the leaf's unknown.
       server.crls['/crl/root-users'] = await createCrl(root, { extensions: [issuingDistributionPoint({ urls: [url('/crl/root-users')], onlyContainsUserCerts: true })] });

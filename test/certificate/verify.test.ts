@@ -216,7 +216,7 @@ describe('certificate/verify', () => {
       await assert.rejects(verifyCertificateChain(leaf.pem, options({ purpose: 'serverAuth' as never })), /purpose/);
       await assert.rejects(verifyCertificateChain(leaf.pem, options({ trustAnchors: ['not pem'] })), /trustAnchors\[0\]/);
       await assert.rejects(verifyCertificateChain(leaf.pem, options({ revocation: { mode: 'sometimes' as never } })), /revocation\.mode/);
-      await assert.rejects(verifyCertificateChain(leaf.pem, options({ revocation: { timeout: 0 } })), /revocation\.timeout must be a positive number of milliseconds/);
+      await assert.rejects(verifyCertificateChain(leaf.pem, options({ revocation: { timeout: 0 } })), /revocation\.timeout must be a positive number of seconds/);
     });
   });
 });

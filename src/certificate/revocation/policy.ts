@@ -1,4 +1,5 @@
-import { ConfigurationError, type CertificateRejectionCode } from '../../errors.js';
+import type { CertificateRejectionCode } from '../../errors.js';
+import { choiceOption, invalid, numberOption, onlyKnownKeys, optionPath, secondsOption } from '../../util/options.js';
 import type { AlgorithmPolicy } from '../algorithms.js';
 import type { ClientCertificate } from '../certificate.js';
 import { createNetworkChecker, type NetworkCheckerSettings } from './checker.js';
@@ -22,7 +23,10 @@ export interface RevocationOptions {
   checker?: RevocationChecker;
   /** Order of the built-in checker's sources. @default ['ocsp', 'crl'] */
   methods?: readonly ('ocsp' | 'crl')[];
-  /** Milliseconds allowed for one OCSP or CRL fetch, connection to last byte. @default 5000 */
+  /**
+   * Seconds allowed for one OCSP or CRL fetch, connection to last byte; fractions allowed (0.3 is
+   * 300 ms), at most 60. Milliseconds before 0.2. @default 5
+   */
   timeout?: number;
   /** Largest OCSP response or CRL accepted, in bytes. @default 10485760 (10 MiB) */
   maxResponseBytes?: number;
@@ -58,6 +62,9 @@ export interface RevocationPolicy {
 }
 
 const MODES: readonly RevocationMode[] = ['off', 'soft-fail', 'hard-fail'];
+const OPTION_KEYS: readonly (keyof RevocationOptions)[] = [
+  'mode', 'anchors', 'checker', 'methods', 'timeout', 'maxResponseBytes', 'ocspMaxAge', 'ocspMaxResponseAge', 'crlRefreshBefore', 'scope', 'onEvent',
+];
 // An unknown status is retried soon rather than cached for the certificate's lifetime.
 const UNKNOWN_RETRY_MS = 60_000;
 
@@ -68,27 +75,29 @@ export function resolveRevocation(
   shared: { tolerance: number; algorithms: AlgorithmPolicy },
 ): RevocationPolicy | undefined {
   if (option === undefined) return undefined;
-  if (option === null || typeof option !== 'object') throw new ConfigurationError(`${path} must be an object`);
-  const options: RevocationOptions = typeof (option as RevocationChecker).check === 'function'
-    ? { checker: option as RevocationChecker }
-    : option as RevocationOptions;
-  const mode = options.mode ?? 'hard-fail';
-  if (!MODES.includes(mode)) throw new ConfigurationError(`${path}.mode must be one of ${MODES.join(', ')}`);
+  if (option === null || typeof option !== 'object') invalid(path, 'must be an object of revocation options or a checker with a check() method');
+  const isChecker = typeof (option as RevocationChecker).check === 'function';
+  const options: RevocationOptions = isChecker ? { checker: option as RevocationChecker } : option as RevocationOptions;
+  if (!isChecker) onlyKnownKeys(options, OPTION_KEYS, path);
+  const mode = choiceOption(options.mode, 'hard-fail', MODES, optionPath(path, 'mode'));
   const anchors = new Map<string, RevocationMode>();
-  for (const [pin, anchorMode] of Object.entries(options.anchors ?? {})) {
-    if (!/^[A-Za-z0-9_-]{43}$/.test(pin)) throw new ConfigurationError(`${path}.anchors keys must be base64url SHA-256 SPKI digests, got ${JSON.stringify(pin)}`);
-    if (!MODES.includes(anchorMode)) throw new ConfigurationError(`${path}.anchors[${JSON.stringify(pin)}] must be one of ${MODES.join(', ')}`);
-    anchors.set(pin, anchorMode);
+  const anchorModes = options.anchors === undefined ? {} : options.anchors;
+  if (anchorModes === null || typeof anchorModes !== 'object') invalid(optionPath(path, 'anchors'), 'must be an object of SPKI SHA-256 pin: mode');
+  for (const [pin, anchorMode] of Object.entries(anchorModes)) {
+    if (!/^[A-Za-z0-9_-]{43}$/.test(pin)) invalid(optionPath(path, 'anchors'), `keys must be base64url SHA-256 SPKI digests, got ${JSON.stringify(pin)}`);
+    anchors.set(pin, choiceOption(anchorMode, 'hard-fail', MODES, `${optionPath(path, 'anchors')}[${JSON.stringify(pin)}]`));
   }
   if (options.checker !== undefined && typeof options.checker?.check !== 'function') {
-    throw new ConfigurationError(`${path}.checker must have a check() method`);
+    invalid(optionPath(path, 'checker'), 'must have a check() method');
   }
-  const scope = options.scope ?? 'chain';
-  if (scope !== 'leaf' && scope !== 'chain') throw new ConfigurationError(`${path}.scope must be 'leaf' or 'chain'`);
-  if (options.onEvent !== undefined && typeof options.onEvent !== 'function') throw new ConfigurationError(`${path}.onEvent must be a function`);
+  const scope = choiceOption(options.scope, 'chain', ['leaf', 'chain'] as const, optionPath(path, 'scope'));
+  if (options.onEvent !== undefined && typeof options.onEvent !== 'function') invalid(optionPath(path, 'onEvent'), 'must be a function');
+  // Checked even when revocation is off or a custom checker replaces the network one: an option
+  // set is an option read, so a mistake shows at start-up rather than the day it is turned on.
+  const network = networkSettings(options, path, shared);
   if (mode === 'off' && anchors.size === 0) return undefined;
   const { onEvent } = options;
-  const checker = options.checker ?? createNetworkChecker(networkSettings(options, path, shared));
+  const checker = options.checker ?? createNetworkChecker(network);
   return {
     async check(validPath, at) {
       const anchorMode = anchors.get(profileOf(validPath.anchor).spkiSha256) ?? mode;
@@ -131,22 +140,18 @@ export function resolveRevocation(
 function networkSettings(options: RevocationOptions, path: string, shared: { tolerance: number; algorithms: AlgorithmPolicy }): NetworkCheckerSettings {
   const methods = options.methods ?? ['ocsp', 'crl'];
   if (!Array.isArray(methods) || methods.length === 0 || !methods.every((m) => m === 'ocsp' || m === 'crl') || new Set(methods).size !== methods.length) {
-    throw new ConfigurationError(`${path}.methods must be a non-empty list of 'ocsp' and 'crl' without repeats`);
+    invalid(optionPath(path, 'methods'), "must be a non-empty list of 'ocsp' and 'crl' without repeats");
   }
-  const positive = (value: unknown, fallback: number, option: string, unit: string): number => {
-    const resolved = value ?? fallback;
-    if (typeof resolved !== 'number' || !Number.isFinite(resolved) || resolved <= 0) {
-      throw new ConfigurationError(`${path}.${option} must be a positive number of ${unit}`);
-    }
-    return resolved;
-  };
+  const seconds = (option: 'ocspMaxAge' | 'ocspMaxResponseAge' | 'crlRefreshBefore', fallback: number): number =>
+    secondsOption(options[option], fallback, optionPath(path, option), { positive: true }) * 1000;
   return {
     methods,
-    timeout: positive(options.timeout, 5000, 'timeout', 'milliseconds'),
-    maxResponseBytes: positive(options.maxResponseBytes, 10 * 1024 * 1024, 'maxResponseBytes', 'bytes'),
-    ocspMaxAge: positive(options.ocspMaxAge, 3600, 'ocspMaxAge', 'seconds') * 1000,
-    ocspMaxResponseAge: positive(options.ocspMaxResponseAge, 864_000, 'ocspMaxResponseAge', 'seconds') * 1000,
-    crlRefreshBefore: positive(options.crlRefreshBefore, 300, 'crlRefreshBefore', 'seconds') * 1000,
+    // The fetch code counts milliseconds; the option, like every duration of the package, is seconds.
+    timeout: secondsOption(options.timeout, 5, optionPath(path, 'timeout'), { positive: true, max: 60 }) * 1000,
+    maxResponseBytes: numberOption(options.maxResponseBytes, 10 * 1024 * 1024, optionPath(path, 'maxResponseBytes'), { exclusive: true, unit: 'bytes' }),
+    ocspMaxAge: seconds('ocspMaxAge', 3600),
+    ocspMaxResponseAge: seconds('ocspMaxResponseAge', 864_000),
+    crlRefreshBefore: seconds('crlRefreshBefore', 300),
     tolerance: shared.tolerance,
     algorithms: shared.algorithms,
   };

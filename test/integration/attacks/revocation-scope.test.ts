@@ -49,7 +49,7 @@ describe('attacks: a CRL whose scope does not cover the client certificate (RFC 
     op = await startTestProvider({
       pki,
       clients: Object.keys(certs).map((name) => ({ client_id: name, tls_client_auth_subject_dn: `CN=${name},O=Example Bank,C=GB`, ...common })) as never,
-      mtls: { revocation: { mode: 'hard-fail', methods: ['crl'], scope: 'leaf', timeout: 2000 } },
+      mtls: { revocation: { mode: 'hard-fail', methods: ['crl'], scope: 'leaf', timeout: 2 } },
     });
   });
 

@@ -39,7 +39,7 @@ describe('plugin: revocation policy and mtls.warning (RFC 5280 section 6.3, RFC 
       const op: TestProvider = await startTestProvider({
         pki,
         clients: [client] as never,
-        mtls: { revocation: { mode, scope: 'leaf', methods: ['ocsp'], timeout: 2000, onEvent: (event) => observed.push(event) } },
+        mtls: { revocation: { mode, scope: 'leaf', methods: ['ocsp'], timeout: 2, onEvent: (event) => observed.push(event) } },
       });
       const warnings: RevocationEvent[] = [];
       (op.provider as unknown as EventEmitter).on('mtls.warning', (event: RevocationEvent) => warnings.push(event));
@@ -67,7 +67,7 @@ describe('plugin: revocation policy and mtls.warning (RFC 5280 section 6.3, RFC 
     const listener = (message: unknown) => messages.push(message as RevocationFetchMessage);
     subscribe(CHANNELS.revocationFetch, listener);
     const missing = await issue({ subject: 'CN=checked,O=Example Bank', issuer: pki.intermediate, extensions: [ocspAccess(`${responder.origin}/missing`)] });
-    const op = await startTestProvider({ pki, clients: [client] as never, mtls: { revocation: { mode: 'soft-fail', scope: 'leaf', methods: ['ocsp'], timeout: 2000 } } });
+    const op = await startTestProvider({ pki, clients: [client] as never, mtls: { revocation: { mode: 'soft-fail', scope: 'leaf', methods: ['ocsp'], timeout: 2 } } });
     try {
       // A 200 (garbage, which the checker then finds unusable), then a 404 once the responder answers properly.
       for (const [cert, behaviour] of [[leaf, 'garbage'], [missing, 'answer']] as const) {

@@ -37,7 +37,7 @@ describe('integration/validation: refusal codes over TLS', () => {
     ica = await issue({ subject: 'CN=TLS CA', ca: true, issuer: root, pathLength: 0 });
     serverCert = await issue({ subject: 'CN=localhost', issuer: root, eku: [OID.serverAuth], sans: [{ type: 'dns', value: 'localhost' }] });
     const pin = ClientCertificate.from(root.pem).spkiSha256;
-    validator = createCertificateValidator({ trustAnchors: [root.pem], revocation: { mode: 'off', anchors: { [pin]: 'hard-fail' }, scope: 'leaf', timeout: 300 } });
+    validator = createCertificateValidator({ trustAnchors: [root.pem], revocation: { mode: 'off', anchors: { [pin]: 'hard-fail' }, scope: 'leaf', timeout: 0.3 } });
     const source = socketSource();
     server = await startHttps(async (req, res) => {
       const intake = await source.read(req);
