@@ -75,7 +75,7 @@ const opaque = expressBoundToken(createTokenVerifier({
     endpoint: `${providerOrigin}/introspect`,
     clientId: 'resource-server',
     auth: { method: 'client_secret_basic', secret: SECRET },
-    cache: { maxAge: 3_600_000 },
+    cache: { maxAge: 3600 },
   },
 }));
 

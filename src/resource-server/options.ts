@@ -34,7 +34,7 @@ export interface TokenVerifierOptions {
    * Default: none.
    */
   scopes?: readonly string[];
-  /** Seconds of leeway on `exp`, `nbf` and `iat`. Default: 5. */
+  /** Seconds of leeway on `exp`, `nbf` and `iat`. Default: 15 (node-oidc-provider's; 5 before 0.2). */
   clockTolerance?: number;
   /** `realm` attribute of the `WWW-Authenticate` challenge (RFC 6750 section 3). Default: none. */
   realm?: string;
@@ -64,9 +64,9 @@ export interface JwtAccessTokenOptions {
    * default to `['HS256']` and accept only HS algorithms. Default: none.
    */
   secret?: string | Uint8Array;
-  /** Milliseconds a fetched JWKS is used before it is refetched. Default: 600000 (10 minutes). */
+  /** Seconds a fetched JWKS is used before it is refetched (milliseconds before 0.2). Default: 600 (10 minutes). */
   cacheMaxAge?: number;
-  /** Milliseconds between refetches triggered by an unknown `kid`. Default: 30000. */
+  /** Seconds between refetches triggered by an unknown `kid` (milliseconds before 0.2). Default: 30. */
   cooldown?: number;
 }
 
@@ -81,7 +81,7 @@ export interface IntrospectionOptions {
   clientId: string;
   /** How this resource server authenticates to the introspection endpoint. Required. */
   auth: IntrospectionClientAuth;
-  /** Cache of introspection responses; `false` disables it. Default: `{ max: 1000, maxAge: 30000, inactiveMaxAge: 0 }`. */
+  /** Cache of introspection responses; `false` disables it. Default: `{ max: 1000, maxAge: 30, inactiveMaxAge: 0 }` (seconds). */
   cache?: IntrospectionCacheOptions | false;
 }
 
@@ -105,11 +105,11 @@ export interface IntrospectionCacheOptions {
   /** Most entries kept (least recently used evicted first). Default: 1000. */
   max?: number;
   /**
-   * Milliseconds an active response is reused; never beyond the token's `exp`. This is also how
-   * long a revocation can go unnoticed. Default: 30000.
+   * Seconds an active response is reused (fractions allowed; milliseconds before 0.2); never beyond
+   * the token's `exp`. This is also how long a revocation can go unnoticed. Default: 30.
    */
   maxAge?: number;
-  /** Milliseconds an `active: false` response is reused. Default: 0 (not cached). */
+  /** Seconds an `active: false` response is reused (milliseconds before 0.2). Default: 0 (not cached). */
   inactiveMaxAge?: number;
 }
 
@@ -183,7 +183,10 @@ export interface DpopReplayStore {
 
 /** Outbound HTTP to the provider. */
 export interface HttpOptions {
-  /** Milliseconds allowed for one discovery, JWKS or introspection exchange. Default: 5000. */
+  /**
+   * Seconds allowed for one discovery, JWKS or introspection exchange; fractions allowed (0.3 is
+   * 300 ms), at most 60 (milliseconds before 0.2). Default: 5.
+   */
   timeout?: number;
   /** PEM trust anchor(s) for the provider's TLS certificate, replacing Node's defaults. Default: Node's. */
   ca?: string | readonly string[];

@@ -10,18 +10,32 @@ import type {
   TokenVerifierOptions,
 } from './options.js';
 import { memoryReplayStore } from './replay.js';
+import { booleanOption, DEFAULT_CLOCK_TOLERANCE, numberOption, onlyKnownKeys, optionsObject, secondsOption } from '../util/options.js';
 
 export const ASYMMETRIC_ALGORITHMS: readonly string[] = Object.freeze([
   'RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA', 'Ed25519',
 ]);
 const HMAC_ALGORITHMS: ReadonlySet<string> = new Set(['HS256', 'HS384', 'HS512']);
-const AUTH_METHODS: ReadonlySet<string> = new Set([
-  'client_secret_basic', 'client_secret_post', 'private_key_jwt', 'tls_client_auth', 'self_signed_tls_client_auth',
-]);
 // RFC 6749 appendix A.4 scope-token characters, and what a quoted-string can carry unescaped.
 const SCOPE_TOKEN = /^[\x21\x23-\x5B\x5D-\x7E]+$/;
 const QUOTABLE = /^[\x20\x21\x23-\x5B\x5D-\x7E]*$/;
 
+const TOP_KEYS: readonly (keyof TokenVerifierOptions)[] = [
+  'issuer', 'audience', 'jwt', 'introspection', 'binding', 'dpop', 'scopes', 'clockTolerance', 'realm', 'discovery', 'http',
+];
+const JWT_KEYS: readonly (keyof JwtAccessTokenOptions)[] = ['jwks', 'algorithms', 'secret', 'cacheMaxAge', 'cooldown'];
+const INTROSPECTION_KEYS: readonly (keyof IntrospectionOptions)[] = ['endpoint', 'clientId', 'auth', 'cache'];
+const DPOP_KEYS: readonly (keyof DpopOptions)[] = ['algorithms', 'maxAge', 'origin', 'replayStore', 'nonce'];
+// The keys each client authentication method reads (RFC 7662 section 2.1 leaves the method to the provider).
+const AUTH_KEYS: Readonly<Record<string, readonly string[]>> = {
+  client_secret_basic: ['method', 'secret'],
+  client_secret_post: ['method', 'secret'],
+  private_key_jwt: ['method', 'key', 'alg', 'kid'],
+  tls_client_auth: ['method', 'certificate', 'key'],
+  self_signed_tls_client_auth: ['method', 'certificate', 'key'],
+};
+
+/** Durations below are milliseconds: the options are seconds, converted once here. */
 export interface ResolvedJwt {
   readonly jwks: URL | JSONWebKeySet | undefined;
   readonly secret: Uint8Array | undefined;
@@ -73,15 +87,18 @@ export interface ResolvedOptions {
  */
 export function resolveOptions(options: TokenVerifierOptions): ResolvedOptions {
   if (typeof options !== 'object' || options === null) fail('options must be an object');
+  onlyKnownKeys(options, TOP_KEYS, '', 'createTokenVerifier');
   // Kept as given: `iss` is compared as a string, never normalized (RFC 8414 section 3.3).
   if (typeof options.issuer !== 'string') fail('issuer must be an http(s) URL string');
   httpUrl(options.issuer, 'issuer');
   const issuer = options.issuer;
   const audience = stringList(options.audience, 'audience');
-  const clockTolerance = nonNegative(options.clockTolerance, 5, 'clockTolerance', 'seconds');
-  const timeout = positive(options.http?.timeout, 5000, 'http.timeout');
-  const ca = options.http?.ca === undefined ? undefined : stringList(options.http.ca, 'http.ca');
-  const discovery = flag(options.discovery, true, 'discovery');
+  const clockTolerance = secondsOption(options.clockTolerance, DEFAULT_CLOCK_TOLERANCE, 'clockTolerance');
+  const http = options.http === undefined ? {} : optionsObject(options.http, 'http');
+  onlyKnownKeys(http, ['timeout', 'ca'], 'http');
+  const timeout = secondsOption(http.timeout, 5, 'http.timeout', { positive: true, max: 60 }) * 1000;
+  const ca = http.ca === undefined ? undefined : stringList(http.ca as string | readonly string[], 'http.ca');
+  const discovery = booleanOption(options.discovery, true, 'discovery');
   const jwt = options.jwt === false ? undefined : resolveJwt(options.jwt ?? {});
   const introspection = options.introspection === undefined ? undefined : resolveIntrospection(options.introspection);
   if (!discovery && jwt && jwt.jwks === undefined && jwt.secret === undefined) {
@@ -97,13 +114,14 @@ export function resolveOptions(options: TokenVerifierOptions): ResolvedOptions {
   if (options.realm !== undefined && (typeof options.realm !== 'string' || !QUOTABLE.test(options.realm))) {
     fail('realm must be a string of printable ASCII without " or \\');
   }
-  const binding = options.binding ?? {};
+  const binding = options.binding === undefined ? {} : optionsObject(options.binding, 'binding');
+  onlyKnownKeys(binding, ['required'], 'binding');
   return Object.freeze({
     issuer,
     audience,
     jwt,
     introspection,
-    bindingRequired: flag(binding.required, false, 'binding.required'),
+    bindingRequired: booleanOption(binding.required, false, 'binding.required'),
     dpop: options.dpop === false ? undefined : resolveDpop(options.dpop ?? {}),
     scopes: Object.freeze([...scopes]),
     clockTolerance,
@@ -115,7 +133,8 @@ export function resolveOptions(options: TokenVerifierOptions): ResolvedOptions {
 }
 
 function resolveJwt(jwt: JwtAccessTokenOptions): ResolvedJwt {
-  if (typeof jwt !== 'object' || jwt === null) fail('jwt must be an object or false');
+  optionsObject(jwt, 'jwt', 'an object or false');
+  onlyKnownKeys(jwt, JWT_KEYS, 'jwt');
   const secret = jwt.secret === undefined ? undefined : resolveSecret(jwt.secret);
   if (secret && jwt.jwks !== undefined) fail('jwt.jwks and jwt.secret are mutually exclusive');
   const algorithms = jwt.algorithms ?? (secret ? ['HS256'] : ASYMMETRIC_ALGORITHMS);
@@ -133,13 +152,14 @@ function resolveJwt(jwt: JwtAccessTokenOptions): ResolvedJwt {
     jwks: resolveJwks(jwt.jwks),
     secret,
     algorithms: Object.freeze([...algorithms]),
-    cacheMaxAge: nonNegative(jwt.cacheMaxAge, 600_000, 'jwt.cacheMaxAge', 'milliseconds'),
-    cooldown: nonNegative(jwt.cooldown, 30_000, 'jwt.cooldown', 'milliseconds'),
+    cacheMaxAge: secondsOption(jwt.cacheMaxAge, 600, 'jwt.cacheMaxAge') * 1000,
+    cooldown: secondsOption(jwt.cooldown, 30, 'jwt.cooldown') * 1000,
   });
 }
 
 function resolveDpop(dpop: DpopOptions): ResolvedDpop {
-  if (typeof dpop !== 'object' || dpop === null) fail('dpop must be an object or false');
+  optionsObject(dpop, 'dpop', 'an object or false');
+  onlyKnownKeys(dpop, DPOP_KEYS, 'dpop');
   const algorithms = dpop.algorithms ?? ASYMMETRIC_ALGORITHMS;
   // RFC 9449 section 4.3 check 5: asymmetric algorithms only, never none or a MAC.
   if (!Array.isArray(algorithms) || algorithms.length === 0 || !algorithms.every((alg) => ASYMMETRIC_ALGORITHMS.includes(alg))) {
@@ -159,7 +179,7 @@ function resolveDpop(dpop: DpopOptions): ResolvedDpop {
   }
   return Object.freeze({
     algorithms: Object.freeze([...algorithms]),
-    maxAge: positive(dpop.maxAge, 60, 'dpop.maxAge', false, 'seconds'),
+    maxAge: secondsOption(dpop.maxAge, 60, 'dpop.maxAge', { positive: true }),
     origin,
     replayStore: store ?? memoryReplayStore(),
     nonce: resolveNonce(dpop.nonce),
@@ -170,12 +190,13 @@ function resolveNonce(nonce: DpopOptions['nonce']): ResolvedDpop['nonce'] {
   if (nonce === undefined || nonce === false) return undefined;
   if (nonce !== true && (typeof nonce !== 'object' || nonce === null)) fail('dpop.nonce must be a boolean or an object');
   const options = nonce === true ? {} : nonce;
+  onlyKnownKeys(options, ['secret', 'lifetime'], 'dpop.nonce');
   let secret: Uint8Array = randomBytes(32);
   if (options.secret !== undefined) {
     secret = typeof options.secret === 'string' ? new TextEncoder().encode(options.secret) : options.secret;
     if (!(secret instanceof Uint8Array) || secret.byteLength < 32) fail('dpop.nonce.secret must be a string or Uint8Array of at least 32 bytes');
   }
-  return Object.freeze({ secret, lifetime: positive(options.lifetime, 300, 'dpop.nonce.lifetime', true, 'seconds') });
+  return Object.freeze({ secret, lifetime: numberOption(options.lifetime, 300, 'dpop.nonce.lifetime', { exclusive: true, integer: true, unit: 'seconds' }) });
 }
 
 function resolveSecret(secret: string | Uint8Array): Uint8Array {
@@ -199,7 +220,8 @@ function resolveJwks(jwks: JwtAccessTokenOptions['jwks']): URL | JSONWebKeySet |
 }
 
 function resolveIntrospection(introspection: IntrospectionOptions): ResolvedIntrospection {
-  if (typeof introspection !== 'object' || introspection === null) fail('introspection must be an object');
+  optionsObject(introspection, 'introspection');
+  onlyKnownKeys(introspection, INTROSPECTION_KEYS, 'introspection');
   if (typeof introspection.clientId !== 'string' || introspection.clientId === '') {
     fail('introspection.clientId must be a non-empty string');
   }
@@ -209,22 +231,24 @@ function resolveIntrospection(introspection: IntrospectionOptions): ResolvedIntr
     fail(`introspection.endpoint must be an https URL for introspection.auth.method ${auth.method}`);
   }
   const cache = introspection.cache ?? {};
+  if (cache !== false) onlyKnownKeys(optionsObject(cache, 'introspection.cache', 'an object or false'), ['max', 'maxAge', 'inactiveMaxAge'], 'introspection.cache');
   return Object.freeze({
     endpoint,
     clientId: introspection.clientId,
     auth,
     cache: cache === false ? undefined : Object.freeze({
-      max: positive(cache.max, 1000, 'introspection.cache.max', true),
-      maxAge: nonNegative(cache.maxAge, 30_000, 'introspection.cache.maxAge', 'milliseconds'),
-      inactiveMaxAge: nonNegative(cache.inactiveMaxAge, 0, 'introspection.cache.inactiveMaxAge', 'milliseconds'),
+      max: numberOption(cache.max, 1000, 'introspection.cache.max', { exclusive: true, integer: true }),
+      maxAge: secondsOption(cache.maxAge, 30, 'introspection.cache.maxAge') * 1000,
+      inactiveMaxAge: secondsOption(cache.inactiveMaxAge, 0, 'introspection.cache.inactiveMaxAge') * 1000,
     }),
   });
 }
 
 function resolveClientAuth(auth: IntrospectionClientAuth): ResolvedClientAuth {
-  if (typeof auth !== 'object' || auth === null || !AUTH_METHODS.has(auth.method)) {
-    fail(`introspection.auth.method must be one of ${[...AUTH_METHODS].join(', ')}`);
+  if (typeof auth !== 'object' || auth === null || !Object.hasOwn(AUTH_KEYS, auth.method)) {
+    fail(`introspection.auth.method must be one of ${Object.keys(AUTH_KEYS).join(', ')}`);
   }
+  onlyKnownKeys(auth, AUTH_KEYS[auth.method]!, 'introspection.auth');
   switch (auth.method) {
     case 'client_secret_basic':
     case 'client_secret_post':
@@ -274,28 +298,7 @@ function stringList(value: string | readonly string[], path: string): readonly s
   return Object.freeze([...list]);
 }
 
-function nonNegative(value: number | undefined, fallback: number, path: string, unit: string): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
-    fail(`${path} must be a non-negative number of ${unit}`);
-  }
-  return value;
-}
-
-function positive(value: number | undefined, fallback: number, path: string, integer = false, unit = 'milliseconds'): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0 || (integer && !Number.isInteger(value))) {
-    fail(integer ? `${path} must be a positive integer${unit === 'milliseconds' ? '' : ` of ${unit}`}` : `${path} must be a positive number of ${unit}`);
-  }
-  return value;
-}
-
-function flag(value: boolean | undefined, fallback: boolean, path: string): boolean {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'boolean') fail(`${path} must be a boolean`);
-  return value;
-}
-
+// Messages here already start with the option's dotted path.
 function fail(message: string): never {
   throw new ConfigurationError(message);
 }

@@ -216,7 +216,7 @@ describe('resource-server: opaque tokens by introspection (RFC 7662)', () => {
     assert.equal((await verify(verifier, 'revoked')).claims.sub, 'user-1', 'a token that becomes active is seen at once');
 
     const briefly = make({}, {
-      endpoint: `${as.origin}/introspect`, clientId: 'rs:1', auth: { method: 'client_secret_basic', secret: 'se cret' }, cache: { inactiveMaxAge: 5_000 },
+      endpoint: `${as.origin}/introspect`, clientId: 'rs:1', auth: { method: 'client_secret_basic', secret: 'se cret' }, cache: { inactiveMaxAge: 5 },
     });
     await refusal(briefly, { authorization: 'Bearer unknown', certificate: undefined });
     await refusal(briefly, { authorization: 'Bearer unknown', certificate: undefined });
@@ -226,7 +226,7 @@ describe('resource-server: opaque tokens by introspection (RFC 7662)', () => {
   it('caches active responses by token hash, up to maxAge, never past the token exp, within max entries', async () => {
     const clock = sinon.useFakeTimers({ now: Date.now(), toFake: ['Date'] });
     const verifier = make({ clockTolerance: 60 }, {
-      endpoint: `${as.origin}/introspect`, clientId: 'rs:1', auth: { method: 'client_secret_basic', secret: 'se cret' }, cache: { max: 2, maxAge: 30_000 },
+      endpoint: `${as.origin}/introspect`, clientId: 'rs:1', auth: { method: 'client_secret_basic', secret: 'se cret' }, cache: { max: 2, maxAge: 30 },
     });
     tokens.set('short', active({ exp: Math.floor(Date.now() / 1000) + 10 }));
     await verify(verifier, 'unbound');
@@ -312,7 +312,7 @@ describe('resource-server: opaque tokens by introspection (RFC 7662)', () => {
         [`${hanging.origin}/i`, 'the introspection endpoint could not be reached'],
       ];
       for (const [endpoint, expected] of cases) {
-        const verifier = make({ http: { timeout: 200 } }, { endpoint, clientId: 'rs', auth: { method: 'client_secret_post', secret: 's' } });
+        const verifier = make({ http: { timeout: 0.2 } }, { endpoint, clientId: 'rs', auth: { method: 'client_secret_post', secret: 's' } });
         const { code, message, challenge } = await refusal(verifier, { authorization: 'Bearer unbound', certificate: undefined });
         assert.equal(code, 'ERR_MTLS_TOKEN_UNVERIFIABLE', endpoint);
         assert.equal(message, expected);
@@ -339,7 +339,9 @@ describe('resource-server: opaque tokens by introspection (RFC 7662)', () => {
       [{ ...base, auth: { method: 'tls_client_auth', certificate: 'nope', key: 'k' } }, 'introspection.auth.certificate must be a PEM certificate'],
       [{ ...base, endpoint: 'http://as.example.test/i', auth: { method: 'tls_client_auth', certificate: pki.clientA.pem, key: pki.clientA.keyPem } }, 'introspection.endpoint must be an https URL for introspection.auth.method tls_client_auth'],
       [{ ...base, auth: { method: 'client_secret_post', secret: 's' }, cache: { max: 0 } }, 'introspection.cache.max must be a positive integer'],
-      [{ ...base, auth: { method: 'client_secret_post', secret: 's' }, cache: { maxAge: -1 } }, 'introspection.cache.maxAge must be a non-negative number of milliseconds'],
+      [{ ...base, auth: { method: 'client_secret_post', secret: 's' }, cache: { maxAge: -1 } }, 'introspection.cache.maxAge must be a non-negative number of seconds (fractions allowed, e.g. 0.5)'],
+      [{ ...base, auth: { method: 'client_secret_post', secret: 's' }, cache: { maxAge: 30, inactveMaxAge: 0 } }, 'introspection.cache.inactveMaxAge is not an option (did you mean introspection.cache.inactiveMaxAge?)'],
+      [{ ...base, auth: { method: 'client_secret_basic', secret: 's', alg: 'ES256' } }, 'introspection.auth.alg is not an option (known: method, secret)'],
       [{ clientId: 'rs', auth: { method: 'client_secret_post', secret: 's' } }, 'introspection.endpoint is required when discovery is false'],
     ];
     for (const [introspection, message] of cases) {

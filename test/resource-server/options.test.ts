@@ -10,13 +10,22 @@ import { AUDIENCE, ISSUER } from './helpers.js';
 describe('resource-server: options, Authorization parsing and challenges', () => {
   describe('createTokenVerifier options', () => {
     const base: TokenVerifierOptions = { issuer: ISSUER, audience: AUDIENCE };
-    const cases: [Partial<Record<keyof TokenVerifierOptions, unknown>>, string][] = [
+    const cases: [Partial<Record<string, unknown>>, string][] = [
       [{ issuer: 'as.example.test' }, 'issuer must be an http(s) URL'],
       [{ issuer: new URL(ISSUER) }, 'issuer must be an http(s) URL string'],
       [{ audience: [] }, 'audience must be a non-empty string or a non-empty array of non-empty strings'],
       [{ audience: undefined }, 'audience must be a non-empty string or a non-empty array of non-empty strings'],
-      [{ clockTolerance: -1 }, 'clockTolerance must be a non-negative number of seconds'],
-      [{ http: { timeout: 0 } }, 'http.timeout must be a positive number of milliseconds'],
+      [{ clockTolerance: -1 }, 'clockTolerance must be a non-negative number of seconds (fractions allowed, e.g. 0.5)'],
+      [{ http: { timeout: 0 } }, 'http.timeout must be a positive number of seconds (fractions allowed, e.g. 0.5)'],
+      // A value written in milliseconds, the unit before 0.2, is refused with the way to write it.
+      [{ http: { timeout: 5000 } }, 'http.timeout must be at most 60 seconds; durations are in seconds (write 5 for 5000 ms)'],
+      [{ http: { timout: 1 } }, 'http.timout is not an option (did you mean http.timeout?)'],
+      [{ audiance: AUDIENCE }, 'audiance is not an option of createTokenVerifier (did you mean audience?)'],
+      [{ introspektion: {} }, 'introspektion is not an option of createTokenVerifier (did you mean introspection?)'],
+      [{ cache: {} }, 'cache is not an option of createTokenVerifier (known: issuer, audience, jwt, introspection, binding, dpop, scopes, clockTolerance, realm, discovery, http)'],
+      [{ jwt: { cacheMaxAge: 600, coolDown: 30 } }, 'jwt.coolDown is not an option (did you mean jwt.cooldown?)'],
+      [{ dpop: { nonce: { lifetme: 300 } } }, 'dpop.nonce.lifetme is not an option (did you mean dpop.nonce.lifetime?)'],
+      [{ binding: { require: true } }, 'binding.require is not an option (did you mean binding.required?)'],
       [{ http: { ca: [] } }, 'http.ca must be a non-empty string or a non-empty array of non-empty strings'],
       [{ discovery: 'yes' }, 'discovery must be a boolean'],
       [{ discovery: false }, 'jwt.jwks is required when discovery is false (or set jwt to false)'],
@@ -28,7 +37,7 @@ describe('resource-server: options, Authorization parsing and challenges', () =>
       [{ jwt: { secret: 'x'.repeat(32), jwks: 'https://as.example.test/jwks' } }, 'jwt.jwks and jwt.secret are mutually exclusive'],
       [{ jwt: { jwks: 'ftp://as.example.test/jwks' } }, 'jwt.jwks must be an http(s) URL'],
       [{ jwt: { jwks: { keys: [generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ format: 'jwk' })] } } }, 'jwt.jwks must only contain public keys'],
-      [{ jwt: { cooldown: -5 } }, 'jwt.cooldown must be a non-negative number of milliseconds'],
+      [{ jwt: { cooldown: -5 } }, 'jwt.cooldown must be a non-negative number of seconds (fractions allowed, e.g. 0.5)'],
       [{ binding: { required: 1 } }, 'binding.required must be a boolean'],
       [{ scopes: ['api read'] }, 'scopes must be an array of RFC 6749 scope tokens'],
       [{ realm: 'a "quoted" realm' }, 'realm must be a string of printable ASCII without " or \\'],
@@ -36,7 +45,7 @@ describe('resource-server: options, Authorization parsing and challenges', () =>
       [{ dpop: { algorithms: ['HS256'] } }, 'dpop.algorithms must be a non-empty array of RS256, RS384, RS512, PS256, PS384, PS512, ES256, ES384, ES512, EdDSA, Ed25519'],
       [{ dpop: { algorithms: ['none'] } }, 'dpop.algorithms must be a non-empty array of RS256, RS384, RS512, PS256, PS384, PS512, ES256, ES384, ES512, EdDSA, Ed25519'],
       [{ dpop: { algorithms: [] } }, 'dpop.algorithms must be a non-empty array of RS256, RS384, RS512, PS256, PS384, PS512, ES256, ES384, ES512, EdDSA, Ed25519'],
-      [{ dpop: { maxAge: 0 } }, 'dpop.maxAge must be a positive number of seconds'],
+      [{ dpop: { maxAge: 0 } }, 'dpop.maxAge must be a positive number of seconds (fractions allowed, e.g. 0.5)'],
       [{ dpop: { origin: 'https://api.example.test/base' } }, 'dpop.origin must be an origin (scheme, host and port only)'],
       [{ dpop: { origin: 'api.example.test' } }, 'dpop.origin must be an http(s) URL'],
       [{ dpop: { replayStore: {} } }, 'dpop.replayStore must be an object with a remember(key, expiresAt) method'],
