@@ -3,6 +3,7 @@ import type { GeneralName } from './general-names.js';
 import { formatIpAddress, parseIpAddress } from './ip.js';
 import { nameKey, parseDistinguishedName } from './names.js';
 import { profileOf } from './profile.js';
+import { Cache } from '../util/cache.js';
 
 export { parseDistinguishedName };
 
@@ -31,16 +32,15 @@ const SAN_TYPE = {
 } as const;
 
 // Registered values repeat on every request: normalize each distinct one once.
-const EXPECTED_CACHE_MAX = 1024;
-const expectedCache = new Map<string, string | null>();
+// A normalized value never goes stale, so entries do not expire; the bound alone evicts.
+const expectedCache = new Cache<string | null>(1024);
 
 function normalizedExpected(property: SubjectProperty, expected: string): string | null {
   const cacheKey = `${property}\u0000${expected}`;
-  let normalized = expectedCache.get(cacheKey);
+  let normalized = expectedCache.get(cacheKey, 0);
   if (normalized === undefined) {
     normalized = normalizeExpected(property, expected);
-    if (expectedCache.size >= EXPECTED_CACHE_MAX) expectedCache.delete(expectedCache.keys().next().value!);
-    expectedCache.set(cacheKey, normalized);
+    expectedCache.set(cacheKey, normalized, Number.POSITIVE_INFINITY, 0);
   }
   return normalized;
 }

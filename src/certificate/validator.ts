@@ -1,6 +1,6 @@
 import { ConfigurationError } from '../errors.js';
 import { channels } from '../util/channels.js';
-import { ExpiringLru } from '../util/expiring-lru.js';
+import { Cache } from '../util/cache.js';
 import { TrustAnchors, type TrustAnchorSource } from './anchors.js';
 import type { ClientCertificate } from './certificate.js';
 import { booleanOption, numberOption, onlyKnownKeys, optionsObject, secondsOption } from '../util/options.js';
@@ -62,13 +62,13 @@ export function createCertificateValidator(options: CertificateValidatorOptions)
   if (!Array.isArray(extraSources)) throw new ConfigurationError('intermediates must be an array of certificates or { file } entries');
   let anchors = TrustAnchors.loadSync(options.trustAnchors);
   let extras = extraSources.length ? TrustAnchors.loadSync(extraSources, 'intermediates').certificates : [];
-  const cache = max > 0 ? new ExpiringLru<ChainVerdict>(max) : undefined;
-  const inflight = new Map<string, Promise<ChainVerdict>>();
+  // max 0 keeps no verdict, but concurrent checks of one chain still share one verification.
+  const cache = new Cache<ChainVerdict>(max);
 
   async function compute(key: string, leaf: ClientCertificate, intermediates: readonly ClientCertificate[], pins: ReadonlySet<string> | undefined, alternatives: boolean): Promise<ChainVerdict> {
     const now = Date.now();
     const { verdict, expiresAt } = await runVerification(leaf, [...intermediates, ...extras], anchors, settings, now, pins, alternatives);
-    cache?.set(key, verdict, Math.min(expiresAt, now + ttl), now);
+    cache.set(key, verdict, Math.min(expiresAt, now + ttl), now);
     return verdict;
   }
 
@@ -81,15 +81,10 @@ export function createCertificateValidator(options: CertificateValidatorOptions)
       const alternatives = verifyOptions?.alternatives ?? false;
       booleanOption(alternatives, false, 'alternatives');
       const key = `${leaf.thumbprint}|${intermediates.map((c) => c.thumbprint).join(',')}|${anchors.fingerprint}|${pins ? [...pins].sort().join(',') : '*'}|${alternatives}`;
-      const hit = cache?.get(key, Date.now());
+      const hit = cache.get(key, Date.now());
       if (channels.verdictCache.hasSubscribers) channels.verdictCache.publish({ result: hit === undefined ? 'miss' : 'hit', thumbprint: leaf.thumbprint });
       if (hit !== undefined) return Promise.resolve(hit);
-      let pending = inflight.get(key);
-      if (pending === undefined) {
-        pending = compute(key, leaf, intermediates, pins, alternatives).finally(() => inflight.delete(key));
-        inflight.set(key, pending);
-      }
-      return pending;
+      return cache.load(key, () => compute(key, leaf, intermediates, pins, alternatives));
     },
     async reload() {
       const [nextAnchors, nextExtras] = await Promise.all([
@@ -98,7 +93,7 @@ export function createCertificateValidator(options: CertificateValidatorOptions)
       ]);
       anchors = nextAnchors;
       extras = nextExtras;
-      cache?.clear();
+      cache.clear();
     },
   };
 }

@@ -4,7 +4,7 @@ import { ConfigurationError, HeaderMalformedError, MtlsError, ProxyUntrustedErro
 import { FORMATS, type HeaderFormat } from './formats/formats.js';
 import { HEADER_FORMATS, parseClientCertificateHeader, resolveLimits, type CustomHeaderDecoder, type ParseHeaderOptions } from './parse.js';
 import { ProxyTrust, type TrustedProxyOptions } from './proxy/trust.js';
-import { ExpiringLru } from '../util/expiring-lru.js';
+import { Cache } from '../util/cache.js';
 import { NONE, type CertificateSource, type IntakeResult, type PresentedCertificate } from './source.js';
 
 /** Options of {@link headerSource}. */
@@ -80,7 +80,7 @@ export function headerSource(options: HeaderSourceOptions, path = 'certificateSo
 
   const cacheSize = options.cacheSize ?? 10_000;
   if (!Number.isInteger(cacheSize) || cacheSize < 1) throw new ConfigurationError(`${path}.cacheSize must be a positive integer`);
-  const decoded = new ExpiringLru<PresentedCertificate>(cacheSize);
+  const decoded = new Cache<PresentedCertificate>(cacheSize);
 
   function read(req: IncomingMessage): IntakeResult {
     const value = req.headersDistinct?.[header];

@@ -3,7 +3,7 @@ import type { IncomingMessage } from 'node:http';
 import type { TLSSocket } from 'node:tls';
 import { ClientCertificate } from '../certificate/certificate.js';
 import { ConfigurationError, type MtlsError } from '../errors.js';
-import { ExpiringLru } from '../util/expiring-lru.js';
+import { Cache } from '../util/cache.js';
 import { NONE, type CertificateSource, type IntakeResult, type PresentedCertificate } from './source.js';
 
 /** The most certificates read from one TLS peer chain; a longer chain is cut, not walked forever. */
@@ -39,7 +39,7 @@ interface SocketEntry {
 export function socketSource(options: SocketSourceOptions = {}): CertificateSource {
   const cacheSize = options.cacheSize ?? 10_000;
   if (!Number.isInteger(cacheSize) || cacheSize < 1) throw new ConfigurationError('socketSource() cacheSize must be a positive integer');
-  const known = new ExpiringLru<PresentedCertificate>(cacheSize);
+  const known = new Cache<PresentedCertificate>(cacheSize);
   const sockets = new WeakMap<object, SocketEntry>();
   return {
     name: 'socket',
@@ -56,7 +56,7 @@ export function socketSource(options: SocketSourceOptions = {}): CertificateSour
   };
 }
 
-function readPeer(socket: TLSSocket, known: ExpiringLru<PresentedCertificate>): IntakeResult {
+function readPeer(socket: TLSSocket, known: Cache<PresentedCertificate>): IntakeResult {
   // The X509Certificate view costs a fraction of getPeerCertificate(true), which converts every
   // field of every certificate in the chain to JavaScript.
   const peer = socket.getPeerX509Certificate();

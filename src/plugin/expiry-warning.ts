@@ -1,7 +1,7 @@
 import { profileOf } from '../certificate/profile.js';
 import { ConfigurationError } from '../errors.js';
 import { channels, type CertificateExpiringMessage } from '../util/channels.js';
-import { ExpiringLru } from '../util/expiring-lru.js';
+import { Cache } from '../util/cache.js';
 import { EVENTS } from './events.js';
 import type { HostContext } from './host.js';
 import { getRequestState } from './request-state.js';
@@ -26,7 +26,7 @@ export function resolveExpiryWarningDays(value: unknown): number {
  */
 export function createExpiryWarning(days: number): ((ctx: HostContext) => void) | undefined {
   if (days === 0) return undefined;
-  const reported = new ExpiringLru<true>(REMEMBERED);
+  const reported = new Cache<true>(REMEMBERED);
   return (ctx) => {
     const leaf = getRequestState(ctx.req)?.certificate?.leaf;
     const client = ctx.oidc.client;

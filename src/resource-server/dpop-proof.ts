@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { decodeProtectedHeader, errors, importJWK, jwtVerify, type CryptoKey, type JWK, type JWTPayload } from 'jose';
 import { DpopProofError } from '../errors.js';
-import type { ExpiringLru } from '../util/expiring-lru.js';
+import type { Cache } from '../util/cache.js';
 
 /** Longer than any proof a client makes (an RSA-4096 key and signature fit in under 2 KiB). */
 const MAX_PROOF_LENGTH = 8 * 1024;
@@ -50,7 +50,7 @@ export function singleProof(values: string | readonly string[] | undefined): str
 export async function verifyProofSignature(
   proof: string,
   algorithms: readonly string[],
-  keys: ExpiringLru<CryptoKey>,
+  keys: Cache<CryptoKey>,
 ): Promise<SignedProof> {
   let header: ReturnType<typeof decodeProtectedHeader>;
   try {

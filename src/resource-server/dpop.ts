@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { CryptoKey } from 'jose';
 import { BindingMismatchError, DpopNonceError, DpopProofError } from '../errors.js';
-import { ExpiringLru } from '../util/expiring-lru.js';
+import { Cache } from '../util/cache.js';
 import { createNonceIssuer } from './dpop-nonce.js';
 import { accessTokenHash, singleProof, verifyProofSignature } from './dpop-proof.js';
 import { requestUri } from './htu.js';
@@ -44,7 +44,7 @@ export function createDpopCheck(
 ): (input: ProofInput, token: string, boundJkt: string) => Promise<AcceptedProof> {
   const nonces = dpop.nonce ? createNonceIssuer(dpop.nonce.secret, dpop.nonce.lifetime) : undefined;
   // Bounded: a flood of fresh keys costs imports, never memory.
-  const keys = new ExpiringLru<CryptoKey>(KEY_CACHE_SIZE);
+  const keys = new Cache<CryptoKey>(KEY_CACHE_SIZE);
 
   return async (input, token, boundJkt) => {
     const proof = singleProof(input.proofs);

@@ -3,7 +3,7 @@ import { TokenUnverifiableError } from '../errors.js';
 import { checkIntrospected, type AccessTokenClaims } from './claims.js';
 import { clientCredentials } from './client-auth.js';
 import { jsonObject, send } from './http.js';
-import { ExpiringLru } from '../util/expiring-lru.js';
+import { Cache } from '../util/cache.js';
 import type { ProviderEndpoints } from './metadata.js';
 import type { ResolvedIntrospection, ResolvedOptions } from './resolve.js';
 
@@ -23,12 +23,12 @@ export function createIntrospectionCheck(
   metadata: () => Promise<ProviderEndpoints>,
 ): (token: string) => Promise<AccessTokenClaims> {
   const { cache: limits } = introspection;
-  const cache = limits ? new ExpiringLru<Response>(limits.max) : undefined;
-  const inFlight = new Map<string, Promise<Response>>();
+  // Without a cache nothing is kept, but concurrent checks of one token still share one call.
+  const cache = new Cache<Response>(limits ? limits.max : 0);
 
   const lookup = async (token: string, key: string): Promise<Response> => {
     const response = await introspect(token, options, introspection, metadata);
-    if (cache && limits) {
+    if (limits) {
       const now = Date.now();
       const exp = response['exp'];
       const until = response['active'] === true
@@ -41,15 +41,7 @@ export function createIntrospectionCheck(
 
   return async (token) => {
     const key = createHash('sha256').update(token).digest('base64url');
-    let response = cache?.get(key, Date.now());
-    if (!response) {
-      let pending = inFlight.get(key);
-      if (!pending) {
-        pending = lookup(token, key).finally(() => inFlight.delete(key));
-        inFlight.set(key, pending);
-      }
-      response = await pending;
-    }
+    const response = await cache.getOrLoad(key, Date.now(), () => lookup(token, key));
     return checkIntrospected(response, options, Date.now());
   };
 }

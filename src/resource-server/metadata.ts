@@ -1,4 +1,5 @@
 import { TokenUnverifiableError } from '../errors.js';
+import { Cache } from '../util/cache.js';
 import { jsonObject, send } from './http.js';
 import type { ResolvedOptions } from './resolve.js';
 
@@ -15,18 +16,12 @@ export interface ProviderEndpoints {
  * share one fetch.
  */
 export function createMetadataLoader(options: ResolvedOptions): () => Promise<ProviderEndpoints> {
-  let loaded: ProviderEndpoints | undefined;
-  let pending: Promise<ProviderEndpoints> | undefined;
-  return async () => {
-    if (loaded) return loaded;
-    pending ??= discover(options).then((endpoints) => {
-      loaded = endpoints;
-      return endpoints;
-    }).finally(() => {
-      pending = undefined;
-    });
-    return pending;
-  };
+  const loaded = new Cache<ProviderEndpoints>(1);
+  return () => loaded.getOrLoad('', 0, async () => {
+    const endpoints = await discover(options);
+    loaded.set('', endpoints, Number.POSITIVE_INFINITY, 0);
+    return endpoints;
+  });
 }
 
 async function discover(options: ResolvedOptions): Promise<ProviderEndpoints> {

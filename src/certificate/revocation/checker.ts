@@ -1,6 +1,7 @@
 import type { AlgorithmPolicy } from '../algorithms.js';
 import type { ClientCertificate } from '../certificate.js';
 import { profileOf } from '../profile.js';
+import { Cache } from '../../util/cache.js';
 import { CrlCache } from './crl.js';
 import { crlStatus } from './crl-status.js';
 import { queryOcsp, type OcspSettings } from './ocsp.js';
@@ -30,19 +31,19 @@ export function createNetworkChecker(settings: NetworkCheckerSettings): Revocati
   const limits = { timeout: settings.timeout, maxBytes: settings.maxResponseBytes };
   const crls = new CrlCache(limits, settings.algorithms, settings.crlRefreshBefore);
   const ocspSettings: OcspSettings = { limits, algorithms: settings.algorithms, maxAge: settings.ocspMaxAge, maxResponseAge: settings.ocspMaxResponseAge, tolerance: settings.tolerance };
-  const ocspCache = new Map<string, RevocationStatus & { status: 'good' | 'revoked'; expires: number }>();
+  // A good answer is kept until its nextUpdate, a revocation for ever.
+  const ocspCache = new Cache<RevocationStatus & { status: 'good' | 'revoked' }>(MAX_OCSP_ENTRIES);
 
   async function ocsp(certificate: ClientCertificate, issuer: ClientCertificate, at: number): Promise<RevocationStatus> {
     const key = `${certificate.thumbprint} ${profileOf(issuer).spkiSha256}`;
-    const cached = ocspCache.get(key);
-    if (cached && cached.expires > at) return cached;
+    const cached = ocspCache.get(key, at);
+    if (cached) return cached;
     const problems: string[] = [];
     for (const url of profileOf(certificate).ocspUrls) {
       try {
         const status = await queryOcsp(url, certificate, issuer, at, ocspSettings);
         if (status.status !== 'unknown') {
-          if (ocspCache.size >= MAX_OCSP_ENTRIES) ocspCache.delete(ocspCache.keys().next().value!);
-          ocspCache.set(key, { ...status, expires: status.status === 'good' ? status.until : Number.POSITIVE_INFINITY });
+          ocspCache.set(key, status, status.status === 'good' ? status.until : Number.POSITIVE_INFINITY, at);
           return status;
         }
         problems.push(`${url}: ${status.reason}`);

@@ -7,6 +7,7 @@ import { decodeName, nameKey } from '../names.js';
 import { decodeTime, KEY_USAGE, profileOf } from '../profile.js';
 import { decodeIssuingDistributionPoint, type IssuingDistributionPoint } from './distribution-points.js';
 import { fetchRevocationData, type FetchLimits } from './fetch.js';
+import { Cache } from '../../util/cache.js';
 
 /** A complete CRL decoded and checked against the certificate issuer that signed it. */
 export interface VerifiedCrl {
@@ -160,18 +161,16 @@ function decodeReason(value: Buffer): string {
  * on the path) never replaces it.
  */
 export class CrlCache {
-  readonly #entries = new Map<string, VerifiedCrl>();
-  readonly #inflight = new Map<string, Promise<VerifiedCrl>>();
+  readonly #entries: Cache<VerifiedCrl>;
   readonly #limits: FetchLimits;
   readonly #algorithms: AlgorithmPolicy;
   readonly #refreshBefore: number;
-  readonly #maxEntries: number;
 
   constructor(limits: FetchLimits, algorithms: AlgorithmPolicy, refreshBefore: number, maxEntries = 100) {
+    this.#entries = new Cache(maxEntries);
     this.#limits = limits;
     this.#algorithms = algorithms;
     this.#refreshBefore = refreshBefore;
-    this.#maxEntries = maxEntries;
   }
 
   /** The CRL at `url`, verified for `issuer`, from the cache while it is current. */
@@ -179,8 +178,8 @@ export class CrlCache {
     // The issuer's name is part of the key: it decides which entries of an indirect CRL are its own.
     const { spkiSha256, subject } = profileOf(issuer);
     const cacheKey = `${spkiSha256} ${subject.key} ${url}`;
-    const cached = this.#entries.get(cacheKey);
-    if (cached && cached.nextUpdate > at) {
+    const cached = this.#entries.get(cacheKey, at);
+    if (cached) {
       if (cached.nextUpdate - at < this.#refreshBefore) this.#fetch(cacheKey, url, issuer, at).catch(() => undefined);
       return cached;
     }
@@ -188,22 +187,14 @@ export class CrlCache {
   }
 
   #fetch(cacheKey: string, url: string, issuer: ClientCertificate, at: number): Promise<VerifiedCrl> {
-    let pending = this.#inflight.get(cacheKey);
-    if (pending === undefined) {
-      pending = fetchRevocationData('crl', url, this.#limits)
-        .then((der) => {
-          const crl = verifyCrl(der, issuer, this.#algorithms);
-          const previous = this.#entries.get(cacheKey);
-          // Only a current CRL holds its place: once it has expired, whatever the CA publishes next is taken.
-          if (previous !== undefined && previous.nextUpdate > at && crl.thisUpdate < previous.thisUpdate) return previous;
-          this.#entries.delete(cacheKey);
-          if (this.#entries.size >= this.#maxEntries) this.#entries.delete(this.#entries.keys().next().value!);
-          this.#entries.set(cacheKey, crl);
-          return crl;
-        })
-        .finally(() => this.#inflight.delete(cacheKey));
-      this.#inflight.set(cacheKey, pending);
-    }
-    return pending;
+    return this.#entries.load(cacheKey, async () => {
+      const crl = verifyCrl(await fetchRevocationData('crl', url, this.#limits), issuer, this.#algorithms);
+      // Only a current CRL holds its place (the cache keeps none past its nextUpdate): once it has
+      // expired, whatever the CA publishes next is taken.
+      const previous = this.#entries.get(cacheKey, at);
+      if (previous !== undefined && crl.thisUpdate < previous.thisUpdate) return previous;
+      this.#entries.set(cacheKey, crl, crl.nextUpdate, at);
+      return crl;
+    });
   }
 }
