@@ -5,6 +5,7 @@ import { FORMATS, type HeaderFormat } from './formats/formats.js';
 import { HEADER_FORMATS, parseClientCertificateHeader, resolveLimits, type CustomHeaderDecoder, type ParseHeaderOptions } from './parse.js';
 import { ProxyTrust, type TrustedProxyOptions } from './proxy/trust.js';
 import { Cache } from '../util/cache.js';
+import { numberOption, onlyKnownKeys } from '../util/options.js';
 import { NONE, type CertificateSource, type IntakeResult, type PresentedCertificate } from './source.js';
 
 /** Options of {@link headerSource}. */
@@ -49,6 +50,10 @@ export function proxyTrustOf(source: CertificateSource): ProxyTrust | undefined 
 
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 
+const HEADER_SOURCE_KEYS: readonly (keyof HeaderSourceOptions)[] = [
+  'format', 'header', 'chainHeader', 'trustedProxies', 'decode', 'maxLength', 'maxChainLength', 'xfccElement', 'cacheSize',
+];
+
 /**
  * A certificate source that reads a proxy's client certificate header, believed only from a
  * proxy that passes `trustedProxies`. From anyone else a present header is ignored and the
@@ -60,6 +65,7 @@ const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
  */
 export function headerSource(options: HeaderSourceOptions, path = 'certificateSource'): CertificateSource {
   if (options === null || typeof options !== 'object') throw new ConfigurationError(`${path} must be an object`);
+  onlyKnownKeys(options, HEADER_SOURCE_KEYS, path);
   const { format } = options;
   if (!HEADER_FORMATS.includes(format)) {
     throw new ConfigurationError(`${path}.format must be one of ${HEADER_FORMATS.join(', ')}`);
@@ -78,8 +84,7 @@ export function headerSource(options: HeaderSourceOptions, path = 'certificateSo
   const absent = new Set(['', ...spec?.absent ?? []]);
   const name = format === 'custom' ? `header:${header}` : format;
 
-  const cacheSize = options.cacheSize ?? 10_000;
-  if (!Number.isInteger(cacheSize) || cacheSize < 1) throw new ConfigurationError(`${path}.cacheSize must be a positive integer`);
+  const cacheSize = numberOption(options.cacheSize, 10_000, `${path}.cacheSize`, { exclusive: true, integer: true });
   const decoded = new Cache<PresentedCertificate>(cacheSize);
 
   function read(req: IncomingMessage): IntakeResult {

@@ -3,6 +3,7 @@ import type { IncomingMessage } from 'node:http';
 import { summarize } from '../certificate/summary.js';
 import { ConfigurationError } from '../errors.js';
 import { AddressSet } from '../intake/proxy/addresses.js';
+import { onlyKnownKeys } from '../util/options.js';
 import type { RequestCertificateState } from './request-state.js';
 
 /**
@@ -31,6 +32,7 @@ const sha256 = (text: string): Buffer => createHash('sha256').update(text).diges
 export function resolveDiagnostics(option: DiagnosticsOptions | undefined): DiagnosticsSettings | undefined {
   if (option === undefined) return undefined;
   if (option === null || typeof option !== 'object') throw new ConfigurationError('diagnostics must be an object ({ addresses, bearerSecret, path })');
+  onlyKnownKeys(option, ['addresses', 'bearerSecret', 'path'], 'diagnostics');
   const path = option.path ?? '/.well-known/mtls-diagnostics';
   if (typeof path !== 'string' || !/^\/[\w./-]*$/.test(path)) throw new ConfigurationError('diagnostics.path must be an absolute URL path such as /.well-known/mtls-diagnostics');
   const { addresses, bearerSecret } = option;

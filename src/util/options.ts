@@ -54,7 +54,10 @@ export function booleanOption(value: unknown, fallback: boolean, path: string): 
 /** One of `choices`. */
 export function choiceOption<T extends string>(value: unknown, fallback: T, choices: readonly T[], path: string): T {
   if (value === undefined) return fallback;
-  if (!choices.includes(value as T)) invalid(path, `must be one of ${choices.map((choice) => `'${choice}'`).join(', ')}`);
+  if (!choices.includes(value as T)) {
+    const quoted = choices.map((choice) => `'${choice}'`);
+    invalid(path, quoted.length === 2 ? `must be ${quoted[0]} or ${quoted[1]}` : `must be one of ${quoted.join(', ')}`);
+  }
   return value as T;
 }
 

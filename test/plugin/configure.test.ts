@@ -38,6 +38,45 @@ describe('createMtls() options', () => {
     refuses({ tlsClientAuth: false, selfSignedTlsClientAuth: false, certificateBoundAccessTokens: false }, /at least one of/);
   });
 
+  const exactly = (options: unknown, message: string) => refuses(options, new RegExp(`^${message.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`));
+
+  it('refuses an unknown option with its name and the one it looks like, instead of ignoring it', () => {
+    exactly({ trustAnchors: [pki.root.pem], revokation: { mode: 'hard-fail' } }, 'revokation is not an option of createMtls (did you mean revocation?)');
+    exactly({ trustAnchors: [pki.root.pem], ClockTolerance: 5 }, 'ClockTolerance is not an option of createMtls (did you mean clockTolerance?)');
+    refuses({ trustAnchors: [pki.root.pem], features: {} }, /^features is not an option of createMtls \(known: certificateSource, .*trustAnchors/);
+  });
+
+  it('refuses an unknown nested option with its full dotted path', () => {
+    const anchors = [pki.root.pem];
+    exactly({ trustAnchors: anchors, revocation: { mode: 'soft-fail', timout: 2 } }, 'revocation.timout is not an option (did you mean revocation.timeout?)');
+    exactly({ trustAnchors: anchors, cache: { max: 10, ttls: 60 } }, 'cache.ttls is not an option (did you mean cache.ttl?)');
+    exactly({ trustAnchors: anchors, algorithms: { minRSABits: 2048 } }, 'algorithms.minRSABits is not an option (did you mean algorithms.minRsaBits?)');
+    exactly({ trustAnchors: anchors, policies: { requireExplicitPolicies: true } }, 'policies.requireExplicitPolicies is not an option (did you mean policies.requireExplicitPolicy?)');
+    exactly({ tlsClientAuth: false, diagnostics: { bearerSecret: 'x'.repeat(32), adresses: ['127.0.0.1/32'] } }, 'diagnostics.adresses is not an option (did you mean diagnostics.addresses?)');
+    exactly(
+      { tlsClientAuth: false, certificateSource: { format: 'rfc9440', trustedProxies: { addresses: ['127.0.0.1/32'], forwardedForHop: 1 } } },
+      'certificateSource.trustedProxies.forwardedForHop is not an option (did you mean certificateSource.trustedProxies.forwardedForHops?)',
+    );
+    exactly(
+      { tlsClientAuth: false, certificateSource: [{ format: 'rfc9440', trustedProxy: { addresses: ['127.0.0.1/32'] } }] },
+      'certificateSource[0].trustedProxy is not an option (did you mean certificateSource[0].trustedProxies?)',
+    );
+    exactly({ tlsClientAuth: false, certificateSource: { format: 'rfc9440', trustedProxies: { addresses: [] } } }, 'certificateSource.trustedProxies.addresses must be a non-empty array of CIDR strings (e.g. ["10.0.0.0/8", "::1/128"])');
+  });
+
+  it('validates the validation options even while tlsClientAuth is off, and revocation options while revocation is off', () => {
+    exactly({ tlsClientAuth: false, revocation: { timeout: -5 } }, 'revocation.timeout must be a positive number of seconds (fractions allowed, e.g. 0.5)');
+    exactly({ tlsClientAuth: false, clockTolerance: -1 }, 'clockTolerance must be a non-negative number of seconds (fractions allowed, e.g. 0.5)');
+    exactly({ tlsClientAuth: false, cache: { max: -1 } }, 'cache.max must be a non-negative integer');
+    exactly({ tlsClientAuth: false, maxIntermediates: 40 }, 'maxIntermediates must be an integer from 0 to 32');
+    exactly({ trustAnchors: [pki.root.pem], revocation: { mode: 'off', ocspMaxAge: 0 } }, 'revocation.ocspMaxAge must be a positive number of seconds (fractions allowed, e.g. 0.5)');
+  });
+
+  it('takes durations in seconds, fractions included, and says how to write a value meant as milliseconds', () => {
+    assert.ok(createMtls({ trustAnchors: [pki.root.pem], revocation: { mode: 'soft-fail', timeout: 0.3 }, clockTolerance: 0.5, cache: { ttl: 0.25 } }).validator);
+    exactly({ trustAnchors: [pki.root.pem], revocation: { timeout: 5000 } }, 'revocation.timeout must be at most 60 seconds; durations are in seconds (write 5 for 5000 ms)');
+  });
+
   it('rejects invalid trust anchors at construction', () => {
     assert.throws(() => createMtls({ trustAnchors: ['-----BEGIN CERTIFICATE-----\nnot base64!\n-----END CERTIFICATE-----\n'] }));
     assert.ok(createMtls({ trustAnchors: [pki.root.pem] }).validator);

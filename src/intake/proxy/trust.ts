@@ -4,6 +4,7 @@ import type { TLSSocket } from 'node:tls';
 import { ClientCertificate } from '../../certificate/certificate.js';
 import { ConfigurationError } from '../../errors.js';
 import { AddressSet } from './addresses.js';
+import { onlyKnownKeys } from '../../util/options.js';
 
 /**
  * How a header source recognises the proxy it may believe. Every check that is configured must
@@ -63,6 +64,7 @@ export class ProxyTrust {
     if (options === null || typeof options !== 'object') {
       throw new ConfigurationError(`${path} must be set to authenticate the proxy: { addresses } (trusted CIDRs), { certificates } (SPKI SHA-256 pins of the proxy's client certificate) and/or { sharedSecret: { header, value } }`);
     }
+    onlyKnownKeys(options, ['addresses', 'certificates', 'sharedSecret', 'forwardedForHops'], path);
     const { addresses, certificates, sharedSecret, forwardedForHops = 0 } = options;
     if (addresses === undefined && certificates === undefined && sharedSecret === undefined) {
       throw new ConfigurationError(`${path} must set at least one of addresses, certificates or sharedSecret; a certificate header is never believed from an unauthenticated peer`);
@@ -164,7 +166,9 @@ function parsePins(pins: readonly string[], path: string): Buffer[] {
 }
 
 function parseSecret(secret: { header: string; value: string }, path: string): { header: string; digest: Buffer } {
-  const { header, value } = secret ?? {};
+  if (secret === null || typeof secret !== 'object') throw new ConfigurationError(`${path} must be an object { header, value }`);
+  onlyKnownKeys(secret, ['header', 'value'], path);
+  const { header, value } = secret;
   if (typeof header !== 'string' || !/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(header)) {
     throw new ConfigurationError(`${path}.header must be an HTTP header name`);
   }
