@@ -27,7 +27,7 @@ need python3 python3
 need redis-server redis-server
 need redis-cli redis-tools
 # pyca/cryptography: the independent DER parser of test/certificate/der.reference.test.ts.
-if ! python3 -c 'import cryptography' >/dev/null 2>&1; then
+if command -v python3 >/dev/null 2>&1 && ! python3 -c 'import cryptography' >/dev/null 2>&1; then
   missing_commands+=("python3's cryptography module")
   missing_packages+=(python3-cryptography)
 fi
