@@ -50,7 +50,7 @@ const HASH_OIDS: Record<string, string> = {
 const CURVES = new Set(['prime256v1', 'secp384r1', 'secp521r1']);
 
 /** Outcome of a signature check: `weak` means the algorithm itself is refused by policy. */
-export type SignatureCheck = 'valid' | 'invalid' | { weak: string };
+type SignatureCheck = 'valid' | 'invalid' | { weak: string };
 
 /**
  * Verifies `signature` over `data` with `key`, under the AlgorithmIdentifier `algorithm` (DER),

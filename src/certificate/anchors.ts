@@ -25,7 +25,6 @@ export class TrustAnchors {
   readonly fingerprint: string;
   readonly #bySubject = new Map<string, ClientCertificate[]>();
   readonly #byThumbprint = new Map<string, ClientCertificate>();
-  readonly #bySpki = new Map<string, ClientCertificate[]>();
 
   private constructor(certificates: readonly ClientCertificate[]) {
     const unique: ClientCertificate[] = [];
@@ -35,7 +34,6 @@ export class TrustAnchors {
       unique.push(certificate);
       const profile = profileOf(certificate);
       push(this.#bySubject, profile.subject.key, certificate);
-      push(this.#bySpki, profile.spkiSha256, certificate);
     }
     this.certificates = Object.freeze(unique);
     this.fingerprint = createHash('sha256').update(unique.map((c) => c.thumbprint).sort().join(',')).digest('base64url');
@@ -84,11 +82,6 @@ export class TrustAnchors {
   /** Whether this exact certificate is an anchor. */
   has(certificate: ClientCertificate): boolean {
     return this.#byThumbprint.has(certificate.thumbprint);
-  }
-
-  /** Anchors whose key has the base64url SHA-256 SPKI digest `spkiSha256`. */
-  withKey(spkiSha256: string): readonly ClientCertificate[] {
-    return this.#bySpki.get(spkiSha256) ?? [];
   }
 }
 

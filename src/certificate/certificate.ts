@@ -1,6 +1,4 @@
 import { X509Certificate, createHash } from 'node:crypto';
-import { AsnConvert } from '@peculiar/asn1-schema';
-import { Certificate } from '@peculiar/asn1-x509';
 import { CertificateMalformedError } from '../errors.js';
 import { formatDistinguishedName } from './names.js';
 import { decodePemCertificates, encodePemCertificate } from './pem.js';
@@ -12,14 +10,13 @@ export type CertificateInput = string | Uint8Array | X509Certificate | ClientCer
 
 /**
  * One X.509 certificate, parsed once. The DER bytes are the identity; every derived view
- * (Node's `X509Certificate`, the ASN.1 tree, thumbprints) is computed on first use and kept,
+ * (Node's `X509Certificate`, the profile, thumbprints) is computed on first use and kept,
  * so a certificate that travels from intake to hooks to token binding is decoded a single time.
  */
 export class ClientCertificate {
   /** The DER encoding, exactly as presented. */
   readonly der: Buffer;
   #x509: X509Certificate | undefined;
-  #asn1: Certificate | undefined;
   #thumbprint: string | undefined;
 
   private constructor(der: Buffer, x509?: X509Certificate) {
@@ -72,18 +69,6 @@ export class ClientCertificate {
       }
     }
     return this.#x509;
-  }
-
-  /** The ASN.1 structure, for extensions Node does not expose. */
-  get asn1(): Certificate {
-    if (this.#asn1 === undefined) {
-      try {
-        this.#asn1 = AsnConvert.parse(this.der, Certificate);
-      } catch (cause) {
-        throw new CertificateMalformedError('the certificate ASN.1 structure could not be decoded', { cause });
-      }
-    }
-    return this.#asn1;
   }
 
   /** RFC 8705 section 3.1 `x5t#S256`: base64url SHA-256 of the DER certificate. */

@@ -12,11 +12,10 @@ export {
 } from './validator.js';
 export {
   offeredSubjectValues,
-  parseDistinguishedName,
   subjectMatches,
   SUBJECT_PROPERTIES,
   type SubjectProperty,
 } from './subject.js';
-export { formatDistinguishedName, type DistinguishedName, type NameAttribute } from './names.js';
+export { formatDistinguishedName, parseDistinguishedName, type DistinguishedName, type NameAttribute } from './names.js';
 export type { RevocationOptions } from './revocation/policy.js';
 export type { RevocationChecker, RevocationEvent, RevocationMode, RevocationStatus } from './revocation/types.js';

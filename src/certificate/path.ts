@@ -188,7 +188,7 @@ function checkSignature(child: ClientCertificate, issuer: ClientCertificate, alg
  * anchor). Signatures were checked while building; everything else is checked here. A valid path
  * yields its user-constrained policy set.
  */
-export function validatePath(path: readonly ClientCertificate[], context: PathContext): Failure | { readonly policies: readonly string[] } {
+function validatePath(path: readonly ClientCertificate[], context: PathContext): Failure | { readonly policies: readonly string[] } {
   const last = path.length - 1;
   const constraints: NameConstraintSet[] = [];
   let maxPathLength = Number.POSITIVE_INFINITY;

@@ -62,7 +62,7 @@ export interface PolicySettings {
 }
 
 /** Any policy, no explicit policy required, mapping and anyPolicy allowed: RFC 5280's usual inputs. */
-export const DEFAULT_POLICY_SETTINGS: PolicySettings = Object.freeze({
+const DEFAULT_POLICY_SETTINGS: PolicySettings = Object.freeze({
   initialPolicySet: undefined,
   initialExplicitPolicy: false,
   initialPolicyMappingInhibit: false,
@@ -81,7 +81,7 @@ export const MAX_POLICY_NODES = 1000;
  * anchor's policy domain: empty when the valid_policy_tree is NULL, and `[anyPolicy]` alone when
  * every policy is acceptable (anyPolicy all the way from the anchor to the leaf).
  */
-export type PolicyOutcome = { readonly ok: true; readonly policies: readonly string[] } | { readonly ok: false; readonly message: string };
+type PolicyOutcome = { readonly ok: true; readonly policies: readonly string[] } | { readonly ok: false; readonly message: string };
 
 interface PolicyNode {
   readonly policy: string;

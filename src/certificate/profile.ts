@@ -48,7 +48,7 @@ export const KEY_USAGE = {
 } as const;
 
 /** One parsed name with its comparison key. */
-export interface NameView {
+interface NameView {
   readonly der: Buffer;
   readonly name: DistinguishedName;
   /** {@link nameKey}: equal keys are equal names under RFC 5280 section 7.1. */

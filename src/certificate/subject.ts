@@ -5,7 +5,6 @@ import { nameKey, parseDistinguishedName } from './names.js';
 import { profileOf } from './profile.js';
 import { Cache } from '../util/cache.js';
 
-export { parseDistinguishedName };
 
 /** The RFC 8705 section 2.1.2 client metadata that names the expected certificate subject. */
 export type SubjectProperty =

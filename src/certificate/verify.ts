@@ -91,7 +91,7 @@ export type ChainVerdict =
   | { readonly valid: false; readonly code: CertificateRejectionCode; readonly message: string };
 
 /** The options of {@link VerifyChainOptions} that hold for every call. */
-export type VerifySettingsOptions = Pick<VerifyChainOptions, 'clockTolerance' | 'purpose' | 'algorithms' | 'maxIntermediates' | 'revocation' | 'policies'
+type VerifySettingsOptions = Pick<VerifyChainOptions, 'clockTolerance' | 'purpose' | 'algorithms' | 'maxIntermediates' | 'revocation' | 'policies'
   | 'requireCriticalBasicConstraints' | 'checkAnchorValidity'>;
 
 /** The options {@link resolveSettings} reads: every key of {@link VerifyChainOptions} but the inputs of one call. */
@@ -100,7 +100,7 @@ export const SETTINGS_KEYS: readonly (keyof VerifyChainOptions & keyof VerifySet
 ];
 
 /** Path-independent settings, validated once. */
-export interface VerifySettings {
+interface VerifySettings {
   readonly tolerance: number;
   readonly purpose: Purpose;
   readonly algorithms: AlgorithmPolicy;
@@ -112,7 +112,7 @@ export interface VerifySettings {
 }
 
 /** A verdict and the time (epoch ms) after which it must be recomputed. */
-export interface Verification {
+interface Verification {
   readonly verdict: ChainVerdict;
   readonly expiresAt: number;
 }
@@ -157,7 +157,7 @@ export function resolvePins(pins: readonly string[] | undefined, path: string): 
 }
 
 /** Most alternative paths (to other anchors) looked for besides the first: cross-signing rarely pairs more. */
-export const MAX_ALTERNATIVES = 4;
+const MAX_ALTERNATIVES = 4;
 
 /**
  * Runs path building, validation and revocation with settled options; never throws for a bad

@@ -3,7 +3,7 @@ import { profileOf } from '../certificate/profile.js';
 
 const DAY = 86_400_000;
 
-export interface ExpiringCertificate {
+interface ExpiringCertificate {
   readonly clientId: unknown;
   readonly 'x5t#S256': string;
   readonly subject: string;
@@ -12,7 +12,7 @@ export interface ExpiringCertificate {
   readonly daysLeft: number;
 }
 
-export interface ExpiringReport {
+interface ExpiringReport {
   readonly days: number;
   readonly expiring: readonly ExpiringCertificate[];
   /** Clients whose keys are at a `jwks_uri`, which this command does not fetch. */

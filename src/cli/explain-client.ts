@@ -1,7 +1,7 @@
 import { ClientCertificate } from '../certificate/certificate.js';
 import { formatIpAddress, parseIpAddress } from '../certificate/ip.js';
-import { formatDistinguishedName } from '../certificate/names.js';
-import { normalizeSan, offeredSubjectValues, parseDistinguishedName, subjectMatches, type SubjectProperty } from '../certificate/subject.js';
+import { formatDistinguishedName, parseDistinguishedName } from '../certificate/names.js';
+import { normalizeSan, offeredSubjectValues, subjectMatches, type SubjectProperty } from '../certificate/subject.js';
 import type { ChainVerdict } from '../certificate/verify.js';
 import { validityRefusal } from '../certificate/validity.js';
 import { ANCHOR_PINS, CERTIFICATE_POLICIES, clientPathRefusal } from '../plugin/client-trust.js';
@@ -19,7 +19,7 @@ const HOST_ORDER: readonly SubjectProperty[] = [
   'tls_client_auth_san_uri',
 ];
 
-export interface PropertyReport {
+interface PropertyReport {
   readonly property: SubjectProperty;
   readonly registered: string;
   /** The registered value in the form it is compared in, or why it cannot be read. */
@@ -31,7 +31,7 @@ export interface PropertyReport {
   readonly matches: boolean;
 }
 
-export type ClientVerdict = { readonly valid: true } | { readonly valid: false; readonly code: string; readonly message: string };
+type ClientVerdict = { readonly valid: true } | { readonly valid: false; readonly code: string; readonly message: string };
 
 export interface ClientReport {
   readonly clientId: unknown;

@@ -35,7 +35,7 @@ const CHECKS: readonly CheckSpec[] = [
   { check: 'revocation status', rfc5280: '6.1.3 (a)(3), 6.3', codes: ['ERR_MTLS_CERT_REVOKED', 'ERR_MTLS_REVOCATION_UNKNOWN'] },
 ];
 
-export interface CheckOutcome {
+interface CheckOutcome {
   readonly check: string;
   readonly rfc5280: string;
   /**
@@ -46,7 +46,7 @@ export interface CheckOutcome {
   readonly detail?: string;
 }
 
-export interface ExplainReport {
+interface ExplainReport {
   readonly ok: boolean;
   readonly code?: string;
   readonly message?: string;

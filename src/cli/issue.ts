@@ -46,7 +46,7 @@ export interface Issued {
   readonly keyId: Buffer;
 }
 
-export interface IssueRequest {
+interface IssueRequest {
   /** Attributes in RDN order (most significant first), e.g. `[['C', 'GB'], ['O', 'Dev'], ['CN', 'root']]`. */
   readonly subject: readonly (readonly [keyof typeof ATTRIBUTE, string])[];
   /** The signing CA; a self-signed certificate without it. */
@@ -109,7 +109,7 @@ export function issue(request: IssueRequest): Issued {
     version: Version.v3,
     serialNumber: serial.buffer.slice(serial.byteOffset, serial.byteOffset + serial.byteLength) as ArrayBuffer,
     signature,
-    issuer: request.issuer ? AsnConvert.parse(AsnConvert.serialize(request.issuer.certificate.asn1.tbsCertificate.subject), Name) : name,
+    issuer: request.issuer ? AsnConvert.parse(request.issuer.certificate.der, Certificate).tbsCertificate.subject : name,
     validity: new Validity({ notBefore, notAfter }),
     subject: name,
     subjectPublicKeyInfo: publicKeyInfo,

@@ -6,7 +6,7 @@ import { readLeaf } from './files.js';
 
 export const METADATA_USAGE = 'metadata <cert.pem> [--method tls_client_auth|self_signed_tls_client_auth] [--client-id ID] [--json]';
 
-export interface MetadataReport {
+interface MetadataReport {
   /** Registration metadata, ready for `clients` or dynamic client registration. */
   readonly metadata: Record<string, unknown>;
   /** For `tls_client_auth`: the other subject properties this certificate could be registered with (use one). */

@@ -10,7 +10,7 @@ const ORG = 'oidc-provider-mtls dev';
 const TLS_CLIENT_ID = 'dev-tls-client';
 const SELF_SIGNED_CLIENT_ID = 'dev-self-signed-client';
 
-export interface PkiDevReport {
+interface PkiDevReport {
   readonly dir: string;
   /** File name to what it holds. */
   readonly files: Readonly<Record<string, string>>;

@@ -14,7 +14,7 @@ type Validator = (ctx: unknown, key: string, value: unknown, metadata: Record<st
  * host would otherwise accept such a client, issue it plain bearer tokens or send its codes over
  * plain http.
  */
-export function checkClient(metadata: Record<string, unknown>, rules: ProfileRules, choices: PresetChoices): void {
+function checkClient(metadata: Record<string, unknown>, rules: ProfileRules, choices: PresetChoices): void {
   const method = metadata.token_endpoint_auth_method;
   if (!(FAPI_CLIENT_AUTH_METHODS as readonly unknown[]).includes(method)) {
     throw new errors.InvalidClientMetadata(

@@ -48,8 +48,8 @@ export interface ParsedCertificateHeader {
   readonly chain: readonly ClientCertificate[];
 }
 
-export const DEFAULT_MAX_LENGTH = 16384;
-export const DEFAULT_MAX_CHAIN_LENGTH = 8;
+const DEFAULT_MAX_LENGTH = 16384;
+const DEFAULT_MAX_CHAIN_LENGTH = 8;
 
 /** Every format name accepted by {@link parseClientCertificateHeader}. */
 export const HEADER_FORMATS: readonly (HeaderFormat | 'custom')[] = Object.freeze([...Object.keys(FORMATS) as HeaderFormat[], 'custom']);

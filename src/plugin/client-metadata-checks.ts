@@ -1,6 +1,5 @@
 import { parseIpAddress } from '../certificate/ip.js';
-import { formatDistinguishedName } from '../certificate/names.js';
-import { parseDistinguishedName } from '../certificate/subject.js';
+import { formatDistinguishedName, parseDistinguishedName } from '../certificate/names.js';
 import { ConfigurationError } from '../errors.js';
 import { ANCHOR_PINS } from './client-trust.js';
 
@@ -55,7 +54,7 @@ function sanProblem(property: string, value: string): string | undefined {
 const SUBJECT_METADATA = ['tls_client_auth_subject_dn', 'tls_client_auth_san_dns', 'tls_client_auth_san_uri', 'tls_client_auth_san_ip', 'tls_client_auth_san_email'];
 
 /** What the startup check needs to know of the plugin's settings. */
-export interface StaticClientContext {
+interface StaticClientContext {
   readonly tlsClientAuth: boolean;
   readonly selfSignedTlsClientAuth: boolean;
   /** SPKI pins of the configured trust anchors, when known. */

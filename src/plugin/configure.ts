@@ -4,7 +4,8 @@ import { isPolicyOid } from '../certificate/policies.js';
 import { parseIpAddress } from '../certificate/ip.js';
 import { ConfigurationError } from '../errors.js';
 import { subjectDnProblem } from './client-metadata-checks.js';
-import { ANCHOR_PINS, CERTIFICATE_POLICIES, certificateAuthorized, certificateSubjectMatches, getCertificate } from './hooks.js';
+import { ANCHOR_PINS, CERTIFICATE_POLICIES } from './client-trust.js';
+import { certificateAuthorized, certificateSubjectMatches, getCertificate } from './hooks.js';
 import type { ResolvedOptions } from './options.js';
 
 /** The host's default `clientAuthMethods` (oidc-provider 9), used when the config sets none. */

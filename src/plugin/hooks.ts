@@ -17,8 +17,6 @@ const TLS_METHODS = new Set(['tls_client_auth', 'self_signed_tls_client_auth']);
 /** Routes that validate an access token the way the host's userinfo does. */
 const RESOURCE_ROUTES = new Set(['userinfo', 'credential']);
 
-export { ANCHOR_PINS, CERTIFICATE_POLICIES };
-
 /**
  * Which OAuth error a refusal becomes at this point of the request. The host calls
  * `getCertificate` from client authentication, from grant handlers (binding) and from its

@@ -23,7 +23,7 @@ export interface HostContext {
   };
 }
 
-export interface HostClient {
+interface HostClient {
   readonly clientId: string;
   readonly clientAuthMethod: string;
   /** `tls_client_auth_anchor_pins`, as registered. */

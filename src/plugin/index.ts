@@ -11,4 +11,4 @@ export {
   type RevocationFetchMessage,
   type VerdictCacheMessage,
 } from '../util/channels.js';
-export { ANCHOR_PINS, CERTIFICATE_POLICIES } from './hooks.js';
+export { ANCHOR_PINS, CERTIFICATE_POLICIES } from './client-trust.js';

@@ -4,7 +4,7 @@ import { AuthorizationMalformedError, TokenMissingError } from '../errors.js';
 export type TokenScheme = 'Bearer' | 'DPoP';
 
 /** The access token of a request and the scheme it came with. */
-export interface PresentedToken {
+interface PresentedToken {
   readonly scheme: TokenScheme;
   readonly token: string;
 }

@@ -6,7 +6,7 @@ const X5T = 'x5t#S256';
 const JKT = 'jkt';
 
 /** The sender constraints a token's `cnf` claim (RFC 7800) names. */
-export interface Confirmation {
+interface Confirmation {
   /** RFC 8705 section 3.1: SHA-256 thumbprint of the client certificate. */
   readonly x5t: string | undefined;
   /** RFC 9449 section 6.1: RFC 7638 SHA-256 thumbprint of the DPoP public key. */

@@ -4,7 +4,7 @@ import type { HttpTls } from '../util/http.js';
 import type { ResolvedClientAuth } from './resolve.js';
 
 /** The parts of an introspection request that authenticate the resource server. */
-export interface ClientCredentials {
+interface ClientCredentials {
   readonly headers: Record<string, string>;
   readonly params: Record<string, string>;
   readonly tls: HttpTls;

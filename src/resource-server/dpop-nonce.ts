@@ -4,7 +4,7 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 const TAG_BYTES = 16;
 
 /** Server nonces for DPoP proofs (RFC 9449 section 9), with no state beyond the key. */
-export interface NonceIssuer {
+interface NonceIssuer {
   /** The nonce of the current period. */
   current(now: number): string;
   /**

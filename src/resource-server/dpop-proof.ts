@@ -18,7 +18,7 @@ const THUMBPRINT_MEMBERS: Readonly<Record<string, readonly string[]>> = Object.f
 const KEY_CACHE_MS = 10 * 60_000;
 
 /** A proof whose signature verified with its own key, before any check against the request. */
-export interface SignedProof {
+interface SignedProof {
   readonly payload: JWTPayload;
   /** RFC 7638 SHA-256 thumbprint of the proof's key, what `cnf.jkt` names. */
   readonly jkt: string;

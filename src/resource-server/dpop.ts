@@ -11,7 +11,7 @@ import type { ResolvedDpop } from './resolve.js';
 const KEY_CACHE_SIZE = 1000;
 
 /** The parts of a request a DPoP proof is checked against. */
-export interface ProofInput {
+interface ProofInput {
   /** The `DPoP` header value(s) as received. */
   readonly proofs: string | readonly string[] | undefined;
   /** The request method, e.g. `GET`. */
@@ -21,7 +21,7 @@ export interface ProofInput {
 }
 
 /** What an accepted proof establishes. */
-export interface AcceptedProof {
+interface AcceptedProof {
   /** The thumbprint of the key that signed the proof, equal to the token's `cnf.jkt`. */
   readonly jkt: string;
   /** A fresh nonce to send in `DPoP-Nonce`, when the proof carried the previous period's. */

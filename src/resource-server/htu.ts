@@ -13,7 +13,7 @@ const MAX_LENGTH = 4096;
  * all but the percent-encoding steps, which are done here on the path.
  * @returns `undefined` for anything that is not an absolute http(s) URI without user information.
  */
-export function normalizeHttpUri(value: string): string | undefined {
+function normalizeHttpUri(value: string): string | undefined {
   if (value.length > MAX_LENGTH || !URI_CHARACTERS.test(value)) return undefined;
   let url: URL;
   try {

@@ -12,7 +12,7 @@ import type {
 import { memoryReplayStore } from './replay.js';
 import { booleanOption, DEFAULT_CLOCK_TOLERANCE, numberOption, onlyKnownKeys, optionsObject, secondsOption } from '../util/options.js';
 
-export const ASYMMETRIC_ALGORITHMS: readonly string[] = Object.freeze([
+const ASYMMETRIC_ALGORITHMS: readonly string[] = Object.freeze([
   'RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA', 'Ed25519',
 ]);
 const HMAC_ALGORITHMS: ReadonlySet<string> = new Set(['HS256', 'HS384', 'HS512']);

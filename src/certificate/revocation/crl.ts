@@ -49,7 +49,7 @@ const ENTRY_EXTENSIONS = new Set([REASON_CODE, '2.5.29.23' /* holdInstructionCod
  * process, every entry attributed to its certificate issuer. Whether the CRL's scope covers a
  * given certificate is decided where it is used. Throws an Error saying why it cannot be used.
  */
-export function verifyCrl(der: Buffer, issuer: ClientCertificate, algorithms: AlgorithmPolicy): VerifiedCrl {
+function verifyCrl(der: Buffer, issuer: ClientCertificate, algorithms: AlgorithmPolicy): VerifiedCrl {
   assertCrlDer(der); // extension values and DEFAULTs too, not only the elements parseTlv walks
   const [tbs, algorithm, signature, extra] = childrenOf(parseTlv(der));
   if (tbs?.tag !== 0x30 || algorithm?.tag !== 0x30 || signature?.tag !== 0x03 || extra !== undefined) throw new Error('the CRL is not a CertificateList');

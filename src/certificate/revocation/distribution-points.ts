@@ -28,7 +28,7 @@ export function reasonNames(mask: ReasonMask): string {
  * A DistributionPointName: the full name, or a name relative to the CRL issuer, which is only
  * recognised here (never expanded, see the README: such a point is never used to prove a status).
  */
-export type PointName =
+type PointName =
   | { readonly kind: 'fullName'; readonly names: readonly GeneralName[] }
   | { readonly kind: 'nameRelativeToCRLIssuer' };
 

@@ -39,7 +39,7 @@ export interface DecodeContext {
   readonly xfccElement: number;
 }
 
-export interface FormatSpec {
+interface FormatSpec {
   /** Default request header (lowercase). */
   readonly header: string;
   /** Default companion chain header, when the format has one. */

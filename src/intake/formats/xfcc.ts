@@ -1,7 +1,7 @@
 import { HeaderMalformedError } from '../../errors.js';
 
 /** One XFCC element: the key-value pairs one proxy appended, keys lowercased, in order. */
-export type XfccElement = ReadonlyArray<readonly [key: string, value: string]>;
+type XfccElement = ReadonlyArray<readonly [key: string, value: string]>;
 
 /** Keys Envoy documents for `x-forwarded-client-cert`; only these may repeat where noted. */
 const KNOWN_KEYS = new Set(['by', 'hash', 'cert', 'chain', 'subject', 'uri', 'dns']);

@@ -43,7 +43,7 @@ export interface TrustedProxyOptions {
 }
 
 /** The verdict on one request: whether its peer is the trusted proxy, and if not, why. */
-export type ProxyVerdict = { readonly trusted: true } | { readonly trusted: false; readonly reason: string };
+type ProxyVerdict = { readonly trusted: true } | { readonly trusted: false; readonly reason: string };
 
 const TRUSTED: ProxyVerdict = Object.freeze({ trusted: true });
 
