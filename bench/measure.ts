@@ -2,7 +2,7 @@
 import type { BenchPki } from './pki.js';
 import type { LoadGenerator, ServerProcess } from './processes.js';
 import type { Row } from './report.js';
-import { jobFor, type Group, type Variant } from './scenarios.js';
+import { jobFor, type Group, type Variant } from './groups.js';
 import { pairedRatio, summarize, type Summary } from './stats.js';
 
 /**

@@ -1,7 +1,8 @@
-// What every scenario reports, how the table is printed, and the contract for scenario helpers
-// (bench/validation.ts, bench/redis.ts, bench/resource-server.ts) that run.ts wires in.
+// What every scenario reports, how the table is printed, and the contract of the scenario modules
+// (bench/scenarios/*.ts) that run.ts runs.
 import type { BenchPki } from './pki.js';
 import type { LoadGenerator } from './processes.js';
+import type { Settings } from './measure.js';
 import type { Summary } from './stats.js';
 
 /** One printed line: a ratio against its target, or a plain figure. */
@@ -24,28 +25,26 @@ export interface Row {
   note?: string;
 }
 
-/** What a scenario helper gets from the runner. */
+/** What a scenario module gets from the runner. */
 export interface BenchContext {
   pki: BenchPki;
-  /** The PKI as a JSON file, for helpers that start processes of their own. */
+  /** The PKI as a JSON file, for scenarios that start processes of their own. */
   pkiFile: string;
-  /** Interleaved rounds per comparison. */
-  rounds: number;
-  /** Milliseconds per measured round. */
-  durationMs: number;
-  /** Requests in flight. */
-  concurrency: number;
   /** `--quick`: a smoke run, figures not meaningful. */
   quick: boolean;
   /** `--scale`: run scenario 8 at full size. */
   scale: boolean;
+  /** Settings of the side-by-side rounds (rounds, duration, warm-up, concurrency). */
+  settings: Settings;
+  /** Whether `--only` selected scenario `scenario` (every one without `--only`). */
+  wanted(scenario: string): boolean;
   /** The shared load generator process. */
   load: LoadGenerator;
   /** Progress output. */
   log(message: string): void;
 }
 
-/** A scenario helper module: `export async function run(context): Promise<Row[]>`. */
+/** A scenario module (bench/scenarios/<name>.ts): `export async function run(context): Promise<Row[]>`. */
 export interface ScenarioModule {
   run(context: BenchContext): Promise<Row[]>;
 }

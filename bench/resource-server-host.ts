@@ -1,5 +1,5 @@
 // The resource server process of scenario 7: `tsx bench/resource-server-host.ts <pki.json>`, forked
-// by bench/resource-server.ts. One keep-alive TLS listener that asks for client certificates, with
+// by bench/scenarios/resource-server.ts. One keep-alive TLS listener that asks for client certificates, with
 // this package's verifier in front of two paths: `/jwt` (JWT access tokens, local JWKS server) and
 // `/opaque` (introspection at a local endpoint, cache warm after the first request). The tokens are
 // signed here and handed to the parent, so bound, DPoP-bound and bearer requests differ only in

@@ -6,25 +6,22 @@
 //   --concurrency=N   requests in flight (default 32)
 //   --only=1,3,5      only these scenarios
 //   --scale           scenario 8 at full size (100,000 clients, 1,000,000 tokens)
-import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { measureGroup, type GroupResult, type Settings } from './measure.js';
+import type { Settings } from './measure.js';
 import { createBenchPki, savePki } from './pki.js';
-import { startLoadGenerator, startServer, type ServerProcess } from './processes.js';
+import { startLoadGenerator } from './processes.js';
 import { formatTable, type BenchContext, type Row, type ScenarioModule } from './report.js';
-import { GROUPS } from './scenarios.js';
-import { redisScenario, validationScenario } from './wiring.js';
-import type { HostKind } from './hosts.js';
 
-/** Scenario helpers other parts contribute, run when their file exists, and the scenarios they cover. */
-const HELPERS: readonly { file: string; scenarios: readonly string[]; load: () => Promise<ScenarioModule> }[] = [
-  { file: 'validation.ts', scenarios: ['5'], load: async () => validationScenario },
-  { file: 'redis.ts', scenarios: ['6'], load: async () => redisScenario },
-  { file: 'resource-server.ts', scenarios: ['7'], load: () => import('./resource-server.js') as Promise<ScenarioModule> },
-  { file: 'scale.ts', scenarios: ['8'], load: () => import('./scale.js') },
+/** Every scenario module (bench/scenarios/<name>.ts), with the scenario numbers it measures. */
+const SCENARIOS: readonly { name: string; scenarios: readonly string[]; load: () => Promise<ScenarioModule> }[] = [
+  { name: 'token-requests', scenarios: ['1', '2', '3', '4'], load: () => import('./scenarios/token-requests.js') },
+  { name: 'validation', scenarios: ['5'], load: () => import('./scenarios/validation.js') },
+  { name: 'redis', scenarios: ['6'], load: () => import('./scenarios/redis.js') },
+  { name: 'resource-server', scenarios: ['7'], load: () => import('./scenarios/resource-server.js') },
+  { name: 'scale', scenarios: ['8'], load: () => import('./scenarios/scale.js') },
 ];
 
 function flag(name: string): string | undefined {
@@ -59,50 +56,24 @@ const dir = await mkdtemp(join(tmpdir(), 'mtls-bench-'));
 const pkiFile = join(dir, 'pki.json');
 const pki = await createBenchPki();
 await savePki(pki, pkiFile);
-
-const groups = GROUPS
-  .map((group) => ({ ...group, comparisons: group.comparisons.filter((comparison) => wanted(comparison.scenario)) }))
-  .filter((group) => group.comparisons.length > 0)
-  .map((group) => {
-    const used = new Set(group.comparisons.flatMap((comparison) => [comparison.variant, comparison.baseline]));
-    return { ...group, variants: group.variants.filter((variant) => used.has(variant.id)) };
-  });
-const kinds = [...new Set(groups.flatMap((group) => group.variants.map((variant) => variant.host)))];
-const servers = new Map<HostKind, ServerProcess>();
-for (const kind of kinds) servers.set(kind, await startServer(kind, pkiFile));
 const load = await startLoadGenerator();
 
-const results: GroupResult[] = [];
 const rows: Row[] = [];
 const failures: string[] = [];
 try {
-  for (const group of groups) {
-    log(`measuring ${group.title} (${group.variants.length} variants x ${settings.rounds} rounds)`);
-    const result = await measureGroup(group, (variant) => servers.get(variant.host)!, load, pki, settings, log);
-    results.push(result);
-    rows.push(...result.rows);
-  }
-  for (const server of servers.values()) await server.stop();
-
-  const context: BenchContext = { pki, pkiFile, rounds: settings.rounds, durationMs: settings.durationMs, concurrency: settings.concurrency, quick, scale, load, log };
-  for (const helper of HELPERS) {
-    if (!helper.scenarios.some(wanted)) continue;
-    const path = fileURLToPath(new URL(`./${helper.file}`, import.meta.url));
-    if (!existsSync(path)) {
-      rows.push({ scenario: helper.scenarios.join(','), label: `bench/${helper.file}`, note: 'not measured: the helper does not exist yet' });
-      continue;
-    }
-    log(`measuring bench/${helper.file}`);
+  const context: BenchContext = { pki, pkiFile, settings, quick, scale, wanted, load, log };
+  for (const scenario of SCENARIOS) {
+    if (!scenario.scenarios.some(wanted)) continue;
+    log(`bench/scenarios/${scenario.name}.ts`);
     try {
-      rows.push(...await (await helper.load()).run(context));
+      rows.push(...await (await scenario.load()).run(context));
     } catch (error) {
-      failures.push(`bench/${helper.file}: ${error instanceof Error ? error.stack : String(error)}`);
-      rows.push({ scenario: helper.scenarios.join(','), label: `bench/${helper.file}`, note: 'FAILED, see the error above the table' });
+      failures.push(`bench/scenarios/${scenario.name}.ts: ${error instanceof Error ? error.stack : String(error)}`);
+      rows.push({ scenario: scenario.scenarios.join(','), label: `bench/scenarios/${scenario.name}.ts`, note: 'FAILED, see the error above the table' });
     }
   }
 } finally {
   await load.stop();
-  for (const server of servers.values()) await server.stop();
   await rm(dir, { recursive: true, force: true });
 }
 
@@ -128,7 +99,6 @@ await writeFile(join(out, 'latest.json'), `${JSON.stringify({
   settings: { ...settings, quick, scale },
   seconds,
   rows,
-  groups: results,
   failures,
 }, null, 2)}\n`);
 process.stdout.write(`written to bench/results/latest.json\n`);

@@ -1,4 +1,4 @@
-// A server process of the benchmark: `tsx bench/server.ts <kind> <pki.json>`, forked by run.ts.
+// A server process of the benchmark: `tsx bench/server.ts <kind> <pki.json>`, forked by the scenarios through processes.ts.
 // It reports its port once listening, and on request its counters and CPU time, so that each round
 // can tell whether the server (not the load generator) was the bottleneck and whether TLS sessions
 // were really resumed.

@@ -6,14 +6,14 @@
 // size, which does not fit in the 10-minute budget on 2 cores mostly because of loading).
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { createRedisAdapter, type RedisAdapterFactory } from '../adapters/redis/index.js';
-import { startRedisServer } from '../test/support/redis.js';
-import { benchClients } from './hosts.js';
-import { measureGroup } from './measure.js';
-import { startServer, type ServerProcess } from './processes.js';
-import type { BenchContext, Row } from './report.js';
-import type { Group } from './scenarios.js';
-import { summarize } from './stats.js';
+import { createRedisAdapter, type RedisAdapterFactory } from '../../adapters/redis/index.js';
+import { startRedisServer } from '../../test/support/redis.js';
+import { benchClients } from '../hosts.js';
+import { measureGroup } from '../measure.js';
+import { startServer, type ServerProcess } from '../processes.js';
+import type { BenchContext, Row } from '../report.js';
+import type { Group } from '../groups.js';
+import { summarize } from '../stats.js';
 
 const EMPTY_DB = 1;
 const FULL_DB = 2;
@@ -91,7 +91,7 @@ export async function run(context: BenchContext): Promise<Row[]> {
       ],
       comparisons: [{ scenario: '8', label: `tls_client_auth token requests: ${size} / empty store`, variant: 'full', baseline: 'empty', target: 0.91, targetNote: 'latency within 1.1x' }],
     };
-    const settings = { rounds: context.rounds, durationMs: context.durationMs, warmupMs: 300, concurrency: context.concurrency };
+    const settings = { ...context.settings, warmupMs: 300 };
     const result = await measureGroup(group, (variant) => servers[variant.id === 'empty' ? 0 : 1]!, context.load, context.pki, settings, context.log);
     const [emptyResult, fullResult] = result.variants as [typeof result.variants[0], typeof result.variants[0]];
     const rows: Row[] = result.rows.map((row) => ({

@@ -14,15 +14,15 @@ import type { AddressInfo } from 'node:net';
 import { Redis, type Cluster } from 'ioredis';
 import { Provider, type AdapterFactory, type ClientMetadata, type Configuration, type JWK } from 'oidc-provider';
 import { fetch } from 'undici';
-import { createRedisAdapter } from '../adapters/redis/index.js';
-import { startRedisCluster, startRedisServer } from '../test/support/redis.js';
-import { countRoundTrips, type CallCost } from '../test/support/round-trips.js';
-import { measureGroup } from './measure.js';
-import type { LoadGenerator, ServerProcess } from './processes.js';
-import type { LoadJob, ServerStats } from './protocol.js';
-import type { BenchContext, Row } from './report.js';
-import type { Group } from './scenarios.js';
-import { pairedRatio, summarize } from './stats.js';
+import { createRedisAdapter } from '../../adapters/redis/index.js';
+import { startRedisCluster, startRedisServer } from '../../test/support/redis.js';
+import { countRoundTrips, type CallCost } from '../../test/support/round-trips.js';
+import { measureGroup } from '../measure.js';
+import type { LoadGenerator, ServerProcess } from '../processes.js';
+import type { LoadJob, ServerStats } from '../protocol.js';
+import type { BenchContext, Row } from '../report.js';
+import type { Group } from '../groups.js';
+import { pairedRatio, summarize } from '../stats.js';
 
 const REDIRECT_URI = 'https://rp.example.test/cb';
 const CLIENT: ClientMetadata = {
@@ -288,7 +288,7 @@ export async function run(context: BenchContext): Promise<Row[]> {
         },
       };
     };
-    const settings = { rounds: context.rounds, durationMs: context.durationMs, warmupMs: context.quick ? 100 : 300, concurrency: context.concurrency };
+    const { settings } = context;
     const result = await measureGroup(group, serverFor, mixLoad(context.load, byPort), context.pki, settings, context.log);
     for (const host of hosts.splice(0)) host.close();
 

@@ -11,11 +11,11 @@ import { once } from 'node:events';
 import { createHash, randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { importJWK, SignJWT, type JWK } from 'jose';
-import { SATURATED } from './measure.js';
-import type { LoadJob } from './protocol.js';
-import type { BenchContext, Row } from './report.js';
-import type { ResourceHostMessage, ResourceHostReady, ResourceHostStats } from './resource-server-host.js';
-import { pairedRatio, summarize } from './stats.js';
+import { SATURATED } from '../measure.js';
+import type { LoadJob } from '../protocol.js';
+import type { BenchContext, Row } from '../report.js';
+import type { ResourceHostMessage, ResourceHostReady, ResourceHostStats } from '../resource-server-host.js';
+import { pairedRatio, summarize } from '../stats.js';
 
 /** Requests in flight, as in the token endpoint scenarios. */
 const CONCURRENCY = 32;
@@ -55,7 +55,7 @@ function next<T>(child: ChildProcess, type: string): Promise<T> {
 
 /** Forks the resource server process (the tsx loader is inherited through execArgv). */
 export async function startResourceHost(pkiFile: string): Promise<ResourceHost> {
-  const child = fork(fileURLToPath(new URL('./resource-server-host.ts', import.meta.url)), [pkiFile], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const child = fork(fileURLToPath(new URL('../resource-server-host.ts', import.meta.url)), [pkiFile], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const ready = await next<ResourceHostReady>(child, 'ready');
   const send = (message: ResourceHostMessage) => child.send(message);
   return {
@@ -153,11 +153,11 @@ export async function run(context: BenchContext): Promise<Row[]> {
   };
   try {
     // Untimed pass: JIT, JWKS and introspection caches, and connections are warm.
-    for (const variant of variants) await run(variant, Math.min(1000, context.durationMs));
-    for (let round = 0; round < context.rounds; round += 1) {
+    for (const variant of variants) await run(variant, Math.min(1000, context.settings.durationMs));
+    for (let round = 0; round < context.settings.rounds; round += 1) {
       const order = variants.map((_, index) => variants[(index + round) % variants.length]!);
-      for (const variant of order) rounds.get(variant)!.push(await run(variant, context.durationMs));
-      context.log(`  resource server: round ${round + 1}/${context.rounds} done`);
+      for (const variant of order) rounds.get(variant)!.push(await run(variant, context.settings.durationMs));
+      context.log(`  resource server: round ${round + 1}/${context.settings.rounds} done`);
     }
   } finally {
     await host.stop();
