@@ -122,7 +122,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     const [group, command, argument] = args;
     client = connect(io.env.REDIS_URL ?? 'redis://127.0.0.1:6379', cluster);
     client.on('error', () => undefined); // reported through the failing command
-    const storage = createRedisAdapter({ client, keyPrefix: io.env.OIDC_MTLS_KEY_PREFIX ?? 'oidc:', commandTimeout: 10_000 });
+    const storage = createRedisAdapter({ client, keyPrefix: io.env.OIDC_MTLS_KEY_PREFIX ?? 'oidc:', commandTimeout: 10 });
     const print = (value: unknown) => io.out(JSON.stringify(value, null, 2));
 
     if (group === 'tokens' && command === 'revoke-certificate' && argument !== undefined) {

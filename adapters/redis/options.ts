@@ -1,5 +1,6 @@
 import type { Cluster, Redis } from 'ioredis';
 import { ConfigurationError } from '../../src/errors.js';
+import { DEFAULT_CLOCK_TOLERANCE, invalid, numberOption, onlyKnownKeys, optionsObject, secondsOption } from '../../src/util/options.js';
 import type { RedisAdapterEvent } from './events.js';
 
 /** Options of {@link createRedisAdapter}. */
@@ -25,11 +26,12 @@ export interface RedisAdapterOptions {
    */
   keyPrefix?: string;
   /**
-   * Upper bound, in milliseconds, on every adapter call (one call may be a few Redis commands). When it
-   * passes, the call rejects with a `StoreUnavailableError` (`ERR_MTLS_STORE_UNAVAILABLE`) and the
-   * provider answers `server_error` instead of hanging while Redis is unreachable.
+   * Upper bound, in seconds (fractions allowed; milliseconds before 0.2), on every adapter call (one
+   * call may be a few Redis commands). When it passes, the call rejects with a `StoreUnavailableError`
+   * (`ERR_MTLS_STORE_UNAVAILABLE`) and the provider answers `server_error` instead of hanging while
+   * Redis is unreachable.
    *
-   * @default 2000
+   * @default 2
    */
   commandTimeout?: number;
   /**
@@ -42,7 +44,7 @@ export interface RedisAdapterOptions {
    */
   clockTolerance?: number;
   /**
-   * Milliseconds a request redeeming an authorization code, refresh token, device code, CIBA request
+   * Seconds (fractions allowed, whole milliseconds; milliseconds before 0.2) a request redeeming an authorization code, refresh token, device code, CIBA request
    * or pre-authorized code at the token endpoint holds it. A concurrent redemption of the same value
    * waits until the first request has answered (at most this long), then reads it consumed, so the
    * host's own reuse detection runs for it (the grant revoked, `grant.revoked` emitted), exactly as
@@ -50,13 +52,14 @@ export interface RedisAdapterOptions {
    * stays exactly-once, but a loser that finds the value unconsumed is refused without revoking the
    * grant.
    *
-   * @default 10000
+   * @default 10
    */
   redemptionLease?: number;
   /**
    * Waits, after every write the provider will act on (a code, token, grant, session or client
    * saved, a code consumed, anything deleted or revoked), until `replicas` replicas have acknowledged
-   * it (Redis `WAIT`), at most `timeout` milliseconds; short of that the call fails with
+   * it (Redis `WAIT`), at most `timeout` seconds (fractions allowed, whole milliseconds; milliseconds
+   * before 0.2); short of that the call fails with
    * `StoreUnavailableError` and the provider answers `server_error`, so nothing the client was told
    * about exists on the master alone. Redis replication is asynchronous: without this, a write
    * acknowledged just before the master fails can be missing on the replica promoted in its place.
@@ -77,7 +80,9 @@ export interface RedisAdapterOptions {
   onEvent?: (event: RedisAdapterEvent) => void;
 }
 
-/** {@link RedisAdapterOptions} after validation. */
+const OPTION_KEYS: readonly (keyof RedisAdapterOptions)[] = ['client', 'keyPrefix', 'commandTimeout', 'clockTolerance', 'redemptionLease', 'durability', 'onEvent'];
+
+/** {@link RedisAdapterOptions} after validation; durations in milliseconds (Redis counts them so). */
 export interface ResolvedRedisAdapterOptions {
   readonly client: Redis | Cluster;
   readonly keyPrefix: string;
@@ -100,34 +105,25 @@ export function resolveOptions(options: RedisAdapterOptions): ResolvedRedisAdapt
   if (typeof options !== 'object' || options === null) {
     throw new ConfigurationError('createRedisAdapter options must be an object');
   }
-  const {
-    client, keyPrefix = 'oidc:', commandTimeout = 2000, clockTolerance = 15, redemptionLease = 10_000, durability, onEvent,
-  } = options;
+  onlyKnownKeys(options, OPTION_KEYS, '', 'createRedisAdapter');
+  const { client, keyPrefix = 'oidc:', durability, onEvent } = options;
   if (!isRedisClient(client)) {
     throw new ConfigurationError('client must be an ioredis Redis or Cluster instance');
   }
   if (typeof keyPrefix !== 'string' || /[{}]/.test(keyPrefix)) {
     throw new ConfigurationError('keyPrefix must be a string without "{" or "}"');
   }
-  if (typeof commandTimeout !== 'number' || !Number.isFinite(commandTimeout) || commandTimeout <= 0) {
-    throw new ConfigurationError('commandTimeout must be a positive number of milliseconds');
-  }
-  if (typeof clockTolerance !== 'number' || !Number.isFinite(clockTolerance) || clockTolerance < 0) {
-    throw new ConfigurationError('clockTolerance must be a non-negative number of seconds');
-  }
-  if (!Number.isSafeInteger(redemptionLease) || redemptionLease <= 0) {
-    throw new ConfigurationError('redemptionLease must be a positive integer number of milliseconds');
-  }
+  const commandTimeout = secondsOption(options.commandTimeout, 2, 'commandTimeout', { positive: true }) * 1000;
+  const clockTolerance = secondsOption(options.clockTolerance, DEFAULT_CLOCK_TOLERANCE, 'clockTolerance');
+  const redemptionLease = wholeMilliseconds(options.redemptionLease, 10, 'redemptionLease');
+  let wait: Readonly<{ replicas: number; timeout: number }> | undefined;
   if (durability !== undefined) {
-    if (typeof durability !== 'object' || durability === null) {
-      throw new ConfigurationError('durability must be an object { replicas, timeout }');
-    }
-    if (!Number.isSafeInteger(durability.replicas) || durability.replicas < 1) {
-      throw new ConfigurationError('durability.replicas must be a positive integer');
-    }
-    if (!Number.isSafeInteger(durability.timeout) || durability.timeout < 1 || durability.timeout >= commandTimeout) {
-      throw new ConfigurationError('durability.timeout must be a positive integer number of milliseconds below commandTimeout');
-    }
+    onlyKnownKeys(optionsObject(durability, 'durability', 'an object { replicas, timeout }'), ['replicas', 'timeout'], 'durability');
+    const replicas = numberOption(durability.replicas ?? 0, 0, 'durability.replicas', { exclusive: true, integer: true });
+    // WAIT with 0 would block forever, so a timeout is required, and below commandTimeout.
+    const timeout = wholeMilliseconds(durability.timeout, undefined, 'durability.timeout');
+    if (timeout >= commandTimeout) invalid('durability.timeout', `must be below commandTimeout (${commandTimeout / 1000} s)`);
+    wait = Object.freeze({ replicas, timeout });
   }
   if (onEvent !== undefined && typeof onEvent !== 'function') {
     throw new ConfigurationError('onEvent must be a function');
@@ -138,7 +134,16 @@ export function resolveOptions(options: RedisAdapterOptions): ResolvedRedisAdapt
     commandTimeout,
     clockTolerance,
     redemptionLease,
-    durability: durability === undefined ? undefined : Object.freeze({ replicas: durability.replicas, timeout: durability.timeout }),
+    durability: wait,
     onEvent,
   });
+}
+
+/** A duration option in seconds, as whole milliseconds (Redis takes PX and WAIT timeouts so). */
+function wholeMilliseconds(value: unknown, fallback: number | undefined, path: string): number {
+  if (value === undefined && fallback === undefined) invalid(path, 'must be a positive number of seconds');
+  const milliseconds = secondsOption(value, fallback ?? 0, path, { positive: true }) * 1000;
+  const rounded = Math.round(milliseconds);
+  if (Math.abs(milliseconds - rounded) > 1e-6) invalid(path, 'must be a whole number of milliseconds, written in seconds (e.g. 0.25)');
+  return rounded;
 }

@@ -161,7 +161,7 @@ describe('Redis adapter', () => {
       it('fails every write the replicas did not acknowledge in time, with store.unavailable; reads still work', async () => {
         const events: RedisAdapterEvent[] = [];
         const durable = createRedisAdapter({
-          client: redis.client(), keyPrefix: PREFIX, durability: { replicas: 1, timeout: 50 }, onEvent: (event) => events.push(event),
+          client: redis.client(), keyPrefix: PREFIX, durability: { replicas: 1, timeout: 0.05 }, onEvent: (event) => events.push(event),
         });
         await assert.rejects(durable('AccessToken').upsert('at', { grantId: 'g' } as AdapterPayload, 60), {
           code: 'ERR_MTLS_STORE_UNAVAILABLE', message: 'write acknowledged by 0 of 1 replicas within 50 ms (durability)',
@@ -233,16 +233,19 @@ describe('Redis adapter', () => {
     const cases: Array<[string, unknown, string]> = [
       ['no client', { client: { get() {} } }, 'client must be an ioredis Redis or Cluster instance'],
       ['a prefix with braces', { keyPrefix: 'a{b}' }, 'keyPrefix must be a string without "{" or "}"'],
-      ['a negative timeout', { commandTimeout: -1 }, 'commandTimeout must be a positive number of milliseconds'],
-      ['an infinite timeout', { commandTimeout: Infinity }, 'commandTimeout must be a positive number of milliseconds'],
+      ['a negative timeout', { commandTimeout: -1 }, 'commandTimeout must be a positive number of seconds (fractions allowed, e.g. 0.5)'],
+      ['an infinite timeout', { commandTimeout: Infinity }, 'commandTimeout must be a positive number of seconds (fractions allowed, e.g. 0.5)'],
+      ['a misspelt option', { commandTimeOut: 2 }, 'commandTimeOut is not an option of createRedisAdapter (did you mean commandTimeout?)'],
+      ['a misspelt durability option', { durability: { replicas: 1, timout: 0.5 } }, 'durability.timout is not an option (did you mean durability.timeout?)'],
       ['a listener that is not a function', { onEvent: 'log' }, 'onEvent must be a function'],
-      ['a negative clock tolerance', { clockTolerance: -1 }, 'clockTolerance must be a non-negative number of seconds'],
-      ['a clock tolerance that is not a number', { clockTolerance: '15' }, 'clockTolerance must be a non-negative number of seconds'],
-      ['a zero redemption lease', { redemptionLease: 0 }, 'redemptionLease must be a positive integer number of milliseconds'],
-      ['a fractional redemption lease', { redemptionLease: 1.5 }, 'redemptionLease must be a positive integer number of milliseconds'],
-      ['durability without replicas', { durability: { replicas: 0, timeout: 100 } }, 'durability.replicas must be a positive integer'],
-      ['a durability timeout of 0 (WAIT would block)', { durability: { replicas: 1, timeout: 0 } }, 'durability.timeout must be a positive integer number of milliseconds below commandTimeout'],
-      ['a durability timeout past commandTimeout', { durability: { replicas: 1, timeout: 2000 } }, 'durability.timeout must be a positive integer number of milliseconds below commandTimeout'],
+      ['a negative clock tolerance', { clockTolerance: -1 }, 'clockTolerance must be a non-negative number of seconds (fractions allowed, e.g. 0.5)'],
+      ['a clock tolerance that is not a number', { clockTolerance: '15' }, 'clockTolerance must be a non-negative number of seconds (fractions allowed, e.g. 0.5)'],
+      ['a zero redemption lease', { redemptionLease: 0 }, 'redemptionLease must be a positive number of seconds (fractions allowed, e.g. 0.5)'],
+      ['a redemption lease finer than a millisecond', { redemptionLease: 1.0005 }, 'redemptionLease must be a whole number of milliseconds, written in seconds (e.g. 0.25)'],
+      ['durability without replicas', { durability: { replicas: 0, timeout: 0.1 } }, 'durability.replicas must be a positive integer'],
+      ['a durability timeout of 0 (WAIT would block)', { durability: { replicas: 1, timeout: 0 } }, 'durability.timeout must be a positive number of seconds (fractions allowed, e.g. 0.5)'],
+      ['a durability without a timeout (WAIT would block)', { durability: { replicas: 1 } }, 'durability.timeout must be a positive number of seconds'],
+      ['a durability timeout past commandTimeout', { durability: { replicas: 1, timeout: 2 } }, 'durability.timeout must be below commandTimeout (2 s)'],
     ];
     for (const [label, options, message] of cases) {
       it(`refuses ${label} with ERR_MTLS_INVALID_OPTION`, () => {

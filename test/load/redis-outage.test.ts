@@ -13,6 +13,7 @@ import { startRedisServer, type RedisServer } from '../support/redis.js';
 import { x5t } from '../support/thumbprint.js';
 import { mtlsAgent, post, runLoad, tally, type Outcome } from './support.js';
 
+/** The adapter's commandTimeout, in milliseconds here; the option takes seconds. */
 const COMMAND_TIMEOUT = 500;
 const CONCURRENCY = 20;
 
@@ -36,7 +37,7 @@ describe('load: Redis stopped in the middle of a load run', function () {
     pki = await createTestPki();
     op = await startTestProvider({
       pki,
-      adapter: createRedisAdapter({ client, keyPrefix: 'outage:', commandTimeout: COMMAND_TIMEOUT, onEvent: () => undefined }) as never,
+      adapter: createRedisAdapter({ client, keyPrefix: 'outage:', commandTimeout: COMMAND_TIMEOUT / 1000, onEvent: () => undefined }) as never,
       clients: [
         { client_id: 'tls-a', token_endpoint_auth_method: 'tls_client_auth', tls_client_auth_subject_dn: 'CN=client-a,O=Example Bank,C=GB', tls_client_certificate_bound_access_tokens: true, grant_types: ['client_credentials'], response_types: [], redirect_uris: [] },
         { client_id: 'introspector', client_secret: 'introspector-secret-not-a-secret', grant_types: [], response_types: [], redirect_uris: [] },

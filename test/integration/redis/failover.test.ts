@@ -30,7 +30,7 @@ interface Topology {
  */
 async function failoverUnderLoad(topology: Topology, durability: RedisAdapterOptions['durability']): Promise<{ acknowledged: number; lost: string[] }> {
   const storage = createRedisAdapter({
-    client: topology.client, keyPrefix: 'test:failover:', commandTimeout: 2000, onEvent: () => undefined, ...(durability ? { durability } : {}),
+    client: topology.client, keyPrefix: 'test:failover:', commandTimeout: 2, onEvent: () => undefined, ...(durability ? { durability } : {}),
   });
   const idp: PlainProvider = await startPlainProvider(storage, jwks);
   try {
@@ -86,8 +86,8 @@ function durabilityThroughFailover(start: () => Promise<Topology>) {
   });
   afterEach(() => topology.destroy());
 
-  it('with durability { replicas: 1, timeout: 500 }: service resumes after the promotion and no acknowledged code or client is lost', async () => {
-    const { acknowledged, lost } = await failoverUnderLoad(topology, { replicas: 1, timeout: 500 });
+  it('with durability { replicas: 1, timeout: 0.5 }: service resumes after the promotion and no acknowledged code or client is lost', async () => {
+    const { acknowledged, lost } = await failoverUnderLoad(topology, { replicas: 1, timeout: 0.5 });
     assert.deepEqual(lost, [], `${lost.length} of ${acknowledged} acknowledged codes and clients lost`);
   });
 

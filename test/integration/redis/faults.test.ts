@@ -12,6 +12,7 @@ import { issueCode, post, REDIRECT_URI, startPlainProvider, testJwks, type Plain
  * port, same append-only file, fsync on every write) everything it acknowledged is still there.
  */
 
+/** The adapter's commandTimeout, in milliseconds here; the option takes seconds. */
 const COMMAND_TIMEOUT = 300;
 
 async function ready(client: Redis): Promise<void> {
@@ -42,7 +43,7 @@ describe('Redis adapter when Redis is unreachable', function () {
         await ready(client);
         await client.flushall();
         events = [];
-        storage = createRedisAdapter({ client, commandTimeout: COMMAND_TIMEOUT, onEvent: (event) => events.push(event) });
+        storage = createRedisAdapter({ client, commandTimeout: COMMAND_TIMEOUT / 1000, onEvent: (event) => events.push(event) });
       });
       afterEach(async () => {
         await server.start().catch(() => undefined);
@@ -85,7 +86,7 @@ describe('Redis adapter when Redis is unreachable', function () {
       client = new Redis({ host: '127.0.0.1', port: server.port });
       client.on('error', () => undefined);
       await ready(client);
-      idp = await startPlainProvider(createRedisAdapter({ client, commandTimeout: COMMAND_TIMEOUT, onEvent: () => undefined }), testJwks());
+      idp = await startPlainProvider(createRedisAdapter({ client, commandTimeout: COMMAND_TIMEOUT / 1000, onEvent: () => undefined }), testJwks());
       idp.provider.on('server_error', (_ctx, error) => serverErrors.push(error));
     });
     after(async () => {
