@@ -72,7 +72,7 @@ export async function run(context: BenchContext): Promise<Row[]> {
   const size = `${clients.toLocaleString('en')} clients, ${tokens.toLocaleString('en')} tokens`;
   const redis = await startRedisServer();
   const connections = [EMPTY_DB, FULL_DB].map((db) => new Redis({ host: '127.0.0.1', port: redis.port, db, enableAutoPipelining: true }));
-  const [empty, full] = connections.map((client) => createRedisAdapter({ client, commandTimeout: 30_000 })) as [RedisAdapterFactory, RedisAdapterFactory];
+  const [empty, full] = connections.map((client) => createRedisAdapter({ client, commandTimeout: 30 })) as [RedisAdapterFactory, RedisAdapterFactory];
   const servers: ServerProcess[] = [];
   try {
     for (const storage of [empty, full]) {
