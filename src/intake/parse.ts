@@ -1,6 +1,7 @@
 import { ClientCertificate, type CertificateInput } from '../certificate/certificate.js';
 import { ConfigurationError, HeaderMalformedError, MtlsError } from '../errors.js';
 import { FORMATS, type DecodeContext, type DecodedHeader, type HeaderFormat } from './formats/formats.js';
+import { numberOption } from '../util/options.js';
 
 /**
  * A user decoder for the `custom` format: gets the header value (size-checked, free of control
@@ -155,16 +156,8 @@ function certificate(input: CertificateInput, what: string): ClientCertificate {
 /** Validates the numeric options, naming them under `path`; shared with the header source. */
 export function resolveLimits(options: ParseHeaderOptions, path: string): { maxLength: number; maxChainLength: number; xfccElement: number } {
   return {
-    maxLength: integer(options.maxLength, DEFAULT_MAX_LENGTH, `${path}.maxLength`, 1),
-    maxChainLength: integer(options.maxChainLength, DEFAULT_MAX_CHAIN_LENGTH, `${path}.maxChainLength`, 0),
-    xfccElement: integer(options.xfccElement, 1, `${path}.xfccElement`, 1),
+    maxLength: numberOption(options.maxLength, DEFAULT_MAX_LENGTH, `${path}.maxLength`, { exclusive: true, integer: true }),
+    maxChainLength: numberOption(options.maxChainLength, DEFAULT_MAX_CHAIN_LENGTH, `${path}.maxChainLength`, { integer: true }),
+    xfccElement: numberOption(options.xfccElement, 1, `${path}.xfccElement`, { exclusive: true, integer: true }),
   };
-}
-
-function integer(value: unknown, fallback: number, path: string, min: number): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min) {
-    throw new ConfigurationError(`${path} must be ${min === 0 ? 'a non-negative' : 'a positive'} integer`);
-  }
-  return value;
 }

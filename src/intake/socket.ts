@@ -2,7 +2,8 @@ import { createHash, type X509Certificate } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { TLSSocket } from 'node:tls';
 import { ClientCertificate } from '../certificate/certificate.js';
-import { ConfigurationError, type MtlsError } from '../errors.js';
+import type { MtlsError } from '../errors.js';
+import { numberOption, onlyKnownKeys, optionsObject } from '../util/options.js';
 import { Cache } from '../util/cache.js';
 import { NONE, type CertificateSource, type IntakeResult, type PresentedCertificate } from './source.js';
 
@@ -37,8 +38,8 @@ interface SocketEntry {
  * expires). The intermediates stay untrusted input: path validation checks them as always.
  */
 export function socketSource(options: SocketSourceOptions = {}): CertificateSource {
-  const cacheSize = options.cacheSize ?? 10_000;
-  if (!Number.isInteger(cacheSize) || cacheSize < 1) throw new ConfigurationError('socketSource() cacheSize must be a positive integer');
+  onlyKnownKeys(optionsObject(options, 'socketSource() options'), ['cacheSize'], '', 'socketSource');
+  const cacheSize = numberOption(options.cacheSize, 10_000, 'socketSource() cacheSize', { exclusive: true, integer: true });
   const known = new Cache<PresentedCertificate>(cacheSize);
   const sockets = new WeakMap<object, SocketEntry>();
   return {

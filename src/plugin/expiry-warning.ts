@@ -1,7 +1,7 @@
 import { profileOf } from '../certificate/profile.js';
-import { ConfigurationError } from '../errors.js';
 import { channels, type CertificateExpiringMessage } from '../util/channels.js';
 import { Cache } from '../util/cache.js';
+import { numberOption } from '../util/options.js';
 import { EVENTS } from './events.js';
 import type { HostContext } from './host.js';
 import { getRequestState } from './request-state.js';
@@ -10,13 +10,9 @@ const DAY = 86_400_000;
 /** Certificates remembered as already reported today; a fleet larger than this reports some twice, never misses one. */
 const REMEMBERED = 100_000;
 
-/** Validates `expiryWarningDays`. @throws {ConfigurationError} */
+/** Validates `expiryWarningDays`. @throws {ConfigurationError} naming the option. */
 export function resolveExpiryWarningDays(value: unknown): number {
-  if (value === undefined) return 30;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > 3650) {
-    throw new ConfigurationError('expiryWarningDays must be an integer number of days from 0 (off) to 3650');
-  }
-  return value;
+  return numberOption(value, 30, 'expiryWarningDays', { max: 3650, integer: true, unit: 'days' });
 }
 
 /**

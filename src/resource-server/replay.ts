@@ -1,4 +1,5 @@
-import { ConfigurationError, TokenUnverifiableError } from '../errors.js';
+import { TokenUnverifiableError } from '../errors.js';
+import { numberOption, onlyKnownKeys, optionsObject } from '../util/options.js';
 import type { DpopReplayStore } from './options.js';
 
 /** Options of {@link memoryReplayStore}. */
@@ -18,8 +19,8 @@ export interface MemoryReplayStoreOptions {
  * @throws {ConfigurationError} for an invalid `max`.
  */
 export function memoryReplayStore(options: MemoryReplayStoreOptions = {}): DpopReplayStore {
-  const max = options.max ?? 200_000;
-  if (!Number.isInteger(max) || max <= 0) throw new ConfigurationError('memoryReplayStore() options.max must be a positive integer');
+  onlyKnownKeys(optionsObject(options, 'memoryReplayStore() options'), ['max'], '', 'memoryReplayStore');
+  const max = numberOption(options.max, 200_000, 'memoryReplayStore() options.max', { exclusive: true, integer: true });
   // Insertion order is close to expiry order (every entry lives about dpop.maxAge), so expired
   // entries gather at the front, where the sweep looks.
   const seen = new Map<string, number>();

@@ -2,6 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import type { TLSSocket } from 'node:tls';
 import { debuglog } from 'node:util';
 import { ConfigurationError, type MtlsError } from '../errors.js';
+import { onlyKnownKeys, optionsObject } from '../util/options.js';
 import { resolveCertificateSource, type CertificateSourceSpec } from '../intake/source-list.js';
 import { readCertificate } from '../intake/source.js';
 import type { BearerChallenge } from './challenge.js';
@@ -57,6 +58,7 @@ export function createRequestCheck(
   if (typeof verifier?.verify !== 'function' || typeof verifier.challenge !== 'function') {
     throw new ConfigurationError('verifier must be created with createTokenVerifier()');
   }
+  onlyKnownKeys(optionsObject(options, 'middleware options'), ['certificateSource', 'onIntakeRefused', 'onTokenRefused'], '', 'the bound-token middleware');
   const source = resolveCertificateSource(options.certificateSource ?? 'socket');
   for (const hook of ['onIntakeRefused', 'onTokenRefused'] as const) {
     if (options[hook] !== undefined && typeof options[hook] !== 'function') throw new ConfigurationError(`${hook} must be a function`);

@@ -80,7 +80,7 @@ export function numberOption(value: unknown, fallback: number, path: string, rul
   const { min = 0, exclusive = false, max, integer = false, unit } = rule;
   const ok = typeof value === 'number' && Number.isFinite(value) && (exclusive ? value > min : value >= min)
     && (max === undefined || value <= max) && (!integer || Number.isInteger(value));
-  if (!ok) invalid(path, `must be ${describe(min, exclusive, max, integer)}${unit === undefined ? '' : ` of ${unit}`}`);
+  if (!ok) invalid(path, `must be ${describe(min, exclusive, max, integer, unit)}`);
   return value as number;
 }
 
@@ -107,11 +107,13 @@ export function listOption<T>(value: unknown, path: string, shape: string, item:
   return value as T[];
 }
 
-function describe(min: number, exclusive: boolean, max: number | undefined, integer: boolean): string {
+function describe(min: number, exclusive: boolean, max: number | undefined, integer: boolean, unit: string | undefined): string {
   const kind = integer ? 'integer' : 'number';
-  if (max !== undefined) return `a${integer ? 'n' : ''} ${kind} from ${min}${exclusive ? ' (exclusive)' : ''} to ${max}`;
-  if (min === 0) return exclusive ? `a positive ${kind}` : `a non-negative ${kind}`;
-  return `a${integer ? 'n' : ''} ${kind} ${exclusive ? 'above' : 'of at least'} ${min}`;
+  const noun = unit === undefined ? kind : `${kind} ${integer ? 'number ' : ''}of ${unit}`;
+  const article = integer ? 'an' : 'a';
+  if (max !== undefined) return `${article} ${noun} from ${min}${exclusive ? ' (exclusive)' : ''} to ${max}`;
+  if (min === 0) return exclusive ? `a positive ${noun}` : `a non-negative ${noun}`;
+  return `${article} ${noun} ${exclusive ? 'above' : 'of at least'} ${min}`;
 }
 
 /** The known key nearest to `key` (case, one or two typos), if one is near enough to suggest. */

@@ -64,4 +64,8 @@ describe('socketSource options', () => {
   it('refuses a cacheSize that is not a positive integer', () => {
     assert.throws(() => socketSource({ cacheSize: 0 }), /socketSource\(\) cacheSize must be a positive integer/);
   });
+
+  it('refuses an unknown option, naming the one it looks like', () => {
+    assert.throws(() => socketSource({ cachesize: 10 } as never), { code: 'ERR_MTLS_INVALID_OPTION', message: 'cachesize is not an option of socketSource (did you mean cacheSize?)' });
+  });
 });

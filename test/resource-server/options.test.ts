@@ -51,7 +51,7 @@ describe('resource-server: options, Authorization parsing and challenges', () =>
       [{ dpop: { replayStore: {} } }, 'dpop.replayStore must be an object with a remember(key, expiresAt) method'],
       [{ dpop: { nonce: 'yes' } }, 'dpop.nonce must be a boolean or an object'],
       [{ dpop: { nonce: { secret: 'short' } } }, 'dpop.nonce.secret must be a string or Uint8Array of at least 32 bytes'],
-      [{ dpop: { nonce: { lifetime: 1.5 } } }, 'dpop.nonce.lifetime must be a positive integer of seconds'],
+      [{ dpop: { nonce: { lifetime: 1.5 } } }, 'dpop.nonce.lifetime must be a positive integer number of seconds'],
     ];
     for (const [options, message] of cases) {
       it(`refuses ${JSON.stringify(options)}: ${message}`, () => {
@@ -71,6 +71,7 @@ describe('resource-server: options, Authorization parsing and challenges', () =>
         assert.throws(() => memoryReplayStore({ max }), (error: unknown) =>
           error instanceof ConfigurationError && error.message === 'memoryReplayStore() options.max must be a positive integer');
       }
+      assert.throws(() => memoryReplayStore({ maxSize: 10 } as never), { message: 'maxSize is not an option of memoryReplayStore (known: max)' });
     });
   });
 
