@@ -1,4 +1,5 @@
 import { ConfigurationError } from '../errors.js';
+import { booleanOption, onlyKnownKeys } from '../util/options.js';
 import type { Mtls } from '../plugin/create.js';
 import type { ProviderLike } from '../plugin/host.js';
 import { invalidClientOnClientIdMismatch } from './client-id-mismatch.js';
@@ -88,8 +89,9 @@ function wrap(mtls: Mtls, rules: ProfileRules, choices: PresetChoices, factory: 
  */
 export function fapi2SecurityProfile(mtls: Mtls, options: Fapi2Options = {}): FapiMtls {
   if (options === null || typeof options !== 'object') throw new ConfigurationError('fapi2SecurityProfile() options must be an object');
-  if (options.dpop !== undefined && typeof options.dpop !== 'boolean') throw new ConfigurationError('fapi2SecurityProfile() options.dpop must be a boolean');
-  return wrap(mtls, FAPI_2_0, Object.freeze({ dpop: options.dpop ?? false }), 'fapi2SecurityProfile()');
+  onlyKnownKeys(options, ['dpop'], '', 'fapi2SecurityProfile');
+  const dpop = booleanOption(options.dpop, false, 'fapi2SecurityProfile() options.dpop');
+  return wrap(mtls, FAPI_2_0, Object.freeze({ dpop }), 'fapi2SecurityProfile()');
 }
 
 /**

@@ -1,4 +1,5 @@
 import { ConfigurationError } from '../errors.js';
+import { optionsObject } from '../util/options.js';
 import type { ProfileRules } from './profiles.js';
 
 /** A part of the host's configuration object, read as given. */
@@ -6,11 +7,7 @@ export type Section = Record<string, unknown>;
 
 /** The object at `path` in the configuration (`{}` when absent), or a refusal naming `path`. */
 export function section(value: unknown, path: string): Section {
-  if (value === undefined) return {};
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-    throw new ConfigurationError(`${path} must be an object`);
-  }
-  return value as Section;
+  return value === undefined ? {} : optionsObject(value, path);
 }
 
 /**

@@ -1,6 +1,7 @@
 import type { ServerOptions } from 'node:https';
 import { ConfigurationError } from '../errors.js';
 import { PROFILES, type FapiProfileName } from './profiles.js';
+import { choiceOption, onlyKnownKeys, optionsObject } from '../util/options.js';
 
 /** TLS 1.3 suites, in Node's default order. FAPI restricts only TLS 1.2 suites. */
 const TLS13_SUITES = ['TLS_AES_256_GCM_SHA384', 'TLS_CHACHA20_POLY1305_SHA256', 'TLS_AES_128_GCM_SHA256'];
@@ -37,9 +38,8 @@ export function fapiTlsOptions<T extends ServerOptions>(serverOptions: T = {} as
   if (serverOptions === null || typeof serverOptions !== 'object') {
     throw new ConfigurationError('fapiTlsOptions() serverOptions must be an object of https.createServer options');
   }
-  const profileName = options.profile ?? '2.0';
-  const rules = PROFILES[profileName];
-  if (rules === undefined) throw new ConfigurationError(`fapiTlsOptions() options.profile must be '2.0' or '1.0 Final'`);
+  onlyKnownKeys(optionsObject(options, 'fapiTlsOptions() options'), ['profile'], '', 'fapiTlsOptions');
+  const rules = PROFILES[choiceOption(options.profile, '2.0', Object.keys(PROFILES) as FapiProfileName[], 'fapiTlsOptions() options.profile')];
   for (const name of OWNED) {
     if (serverOptions[name] !== undefined) {
       throw new ConfigurationError(`fapiTlsOptions() serverOptions.${name} is set; remove it: the FAPI policy sets the protocol versions and cipher suites`);

@@ -120,6 +120,7 @@ describe('fapi2SecurityProfile()', () => {
   it('validates its own arguments', () => {
     refuses(() => fapi2SecurityProfile({} as never), /fapi2SecurityProfile\(\) takes the plugin returned by createMtls\(\)/);
     refuses(() => fapi2SecurityProfile(plugin(), { dpop: 'yes' as never }), /options.dpop must be a boolean/);
+    refuses(() => fapi2SecurityProfile(plugin(), { DPoP: true } as never), /^DPoP is not an option of fapi2SecurityProfile \(did you mean dpop\?\)$/);
   });
 
   it('refuses clients without a FAPI auth method or without bound tokens, at registration', async () => {

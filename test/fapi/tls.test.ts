@@ -35,5 +35,6 @@ describe('fapiTlsOptions()', () => {
     refuses(() => fapiTlsOptions({ ciphers: 'HIGH' }), /^fapiTlsOptions\(\) serverOptions.ciphers is set; remove it/);
     refuses(() => fapiTlsOptions({ secureProtocol: 'TLSv1_method' }), /serverOptions.secureProtocol is set/);
     refuses(() => fapiTlsOptions({}, { profile: '3.0' as never }), /options.profile must be '2.0' or '1.0 Final'/);
+    refuses(() => fapiTlsOptions({}, { profil: '2.0' } as never), /^profil is not an option of fapiTlsOptions \(did you mean profile\?\)$/);
   });
 });
