@@ -30,7 +30,8 @@ export const fastifyBoundToken: FastifyPluginCallback<FastifyBoundTokenOptions> 
     let check: ReturnType<typeof createRequestCheck>;
     try {
       if (typeof options !== 'object' || options === null) throw new ConfigurationError('fastifyBoundToken options must be an object');
-      const { verifier, ...middleware } = options;
+      // Fastify hands its own register() options (prefix, logging) to the plugin with ours.
+      const { verifier, prefix: _prefix, logLevel: _logLevel, logSerializers: _logSerializers, ...middleware } = options as FastifyBoundTokenOptions & Record<'prefix' | 'logLevel' | 'logSerializers', unknown>;
       check = createRequestCheck(verifier, middleware);
     } catch (error) {
       // A callback plugin reports through done(): a throw would escape Fastify's boot sequence.

@@ -11,6 +11,7 @@ import { createTestPki, issue, type TestCertificate, type TestPki } from '../../
 import { startTestProvider } from '../../support/provider.js';
 import { crlDistributionPoint, ocspAccess } from '../../support/revocation.js';
 
+/** The revocation fetch timeout, in milliseconds here; the option takes seconds. */
 const TIMEOUT = 300;
 
 describe('attacks: a slow-loris CRL or OCSP responder', function () {
@@ -52,7 +53,7 @@ describe('attacks: a slow-loris CRL or OCSP responder', function () {
       const op = await startTestProvider({
         pki,
         clients: [{ client_id: 'slow', token_endpoint_auth_method: 'tls_client_auth', tls_client_auth_subject_dn: 'CN=slow,O=Example Bank,C=GB', grant_types: ['client_credentials'], response_types: [], redirect_uris: [] }] as never,
-        mtls: { revocation: { methods: [method], mode, timeout: TIMEOUT, scope: 'leaf' } },
+        mtls: { revocation: { methods: [method], mode, timeout: TIMEOUT / 1000, scope: 'leaf' } },
       });
       try {
         // The responder never finishes: an answer at all (within mocha's timeout) shows the fetch

@@ -183,6 +183,7 @@ describe('resource-server middleware over real TLS', () => {
     for (const [options, message] of [
       [{ verifier: {} }, 'verifier must be created with createTokenVerifier()'],
       [{ verifier: verifierFor(), certificateSource: [] }, 'certificateSource must not be an empty list'],
+      [{ verifier: verifierFor(), onTokenRefusd: () => undefined }, 'onTokenRefusd is not an option of the bound-token middleware (did you mean onTokenRefused?)'],
     ] as const) {
       const app = Fastify();
       void app.register(fastifyBoundToken, options as never);
@@ -190,6 +191,10 @@ describe('resource-server middleware over real TLS', () => {
         error instanceof ConfigurationError && error.message === message);
       await app.close();
     }
+    // Fastify's own register() options reach the plugin too, and are not ours to refuse.
+    const app = Fastify();
+    await app.register(fastifyBoundToken, { verifier: verifierFor(), prefix: '/api', logLevel: 'warn' });
+    await app.close();
   });
 
   it('works on Fastify\'s own https server, reading the certificate from its TLS socket', async () => {
