@@ -1,6 +1,7 @@
 import type { Cluster, Redis } from 'ioredis';
 import { ConfigurationError, TokenUnverifiableError } from '../errors.js';
 import type { DpopReplayStore } from './options.js';
+import { onlyKnownKeys, optionsObject } from '../util/options.js';
 
 /** Options of {@link redisReplayStore}. */
 export interface RedisReplayStoreOptions {
@@ -20,6 +21,7 @@ export function redisReplayStore(client: Redis | Cluster, options: RedisReplaySt
   if (typeof client !== 'object' || client === null || typeof (client as { set?: unknown }).set !== 'function') {
     throw new ConfigurationError('redisReplayStore() client must be an ioredis Redis or Cluster client');
   }
+  onlyKnownKeys(optionsObject(options, 'redisReplayStore() options'), ['prefix'], '', 'redisReplayStore');
   const prefix = options.prefix ?? 'dpop-jti:';
   if (typeof prefix !== 'string') throw new ConfigurationError('redisReplayStore() options.prefix must be a string');
   return Object.freeze({

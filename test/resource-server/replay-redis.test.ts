@@ -83,5 +83,6 @@ describe('resource-server: Redis replay store for DPoP proofs (RFC 9449 section 
   it('validates its arguments', () => {
     assert.throws(() => redisReplayStore({} as Redis), ConfigurationError);
     assert.throws(() => redisReplayStore(redis, { prefix: 7 as never }), ConfigurationError);
+    assert.throws(() => redisReplayStore(redis, { prefx: 'p:' } as never), { message: 'prefx is not an option of redisReplayStore (did you mean prefix?)' });
   });
 });
