@@ -62,7 +62,7 @@ export function choiceOption<T extends string>(value: unknown, fallback: T, choi
 }
 
 /** Bounds of a number option; `unit` is named in the message (`seconds`, `bytes`, ...). */
-export interface NumberRule {
+interface NumberRule {
   /** Smallest value allowed. @default 0 */
   min?: number;
   /** Whether `min` itself is refused (a positive number). @default false */
@@ -99,12 +99,6 @@ export function secondsOption(value: unknown, fallback: number, path: string, ru
     invalid(path, `must be at most ${rule.max} seconds; durations are in seconds (write ${value / 1000} for ${value} ms)`);
   }
   return value;
-}
-
-/** A non-empty array whose items all pass `item`. */
-export function listOption<T>(value: unknown, path: string, shape: string, item: (entry: unknown) => boolean): readonly T[] {
-  if (!Array.isArray(value) || value.length === 0 || !value.every(item)) invalid(path, `must be a non-empty array of ${shape}`);
-  return value as T[];
 }
 
 function describe(min: number, exclusive: boolean, max: number | undefined, integer: boolean, unit: string | undefined): string {
