@@ -1,3 +1,4 @@
+import { TrustAnchors } from '../certificate/anchors.js';
 import { resolveCache, VALIDATOR_KEYS, type CertificateValidatorOptions } from '../certificate/validator.js';
 import { resolveSettings } from '../certificate/verify.js';
 import { resolveCertificateSource, type CertificateSourceSpec } from '../intake/source-list.js';
@@ -126,6 +127,12 @@ export function resolveOptions(options: MtlsOptions): ResolvedOptions {
   };
   if (resolved.tlsClientAuth && resolved.validation === undefined) {
     throw new ConfigurationError('trustAnchors must be set when tlsClientAuth is enabled (or set tlsClientAuth: false)');
+  }
+  if (!resolved.tlsClientAuth && resolved.validation !== undefined) {
+    // No validator is built while tls_client_auth is off; its certificates are still read, so that
+    // a bad anchor shows now rather than the day the method is turned on.
+    TrustAnchors.loadSync(resolved.validation.trustAnchors);
+    if (resolved.validation.intermediates !== undefined) TrustAnchors.loadSync(resolved.validation.intermediates, 'intermediates');
   }
   if (!resolved.tlsClientAuth && !resolved.selfSignedTlsClientAuth && !resolved.certificateBoundAccessTokens) {
     throw new ConfigurationError('at least one of tlsClientAuth, selfSignedTlsClientAuth and certificateBoundAccessTokens must be enabled');

@@ -69,6 +69,8 @@ describe('createMtls() options', () => {
     exactly({ tlsClientAuth: false, clockTolerance: -1 }, 'clockTolerance must be a non-negative number of seconds (fractions allowed, e.g. 0.5)');
     exactly({ tlsClientAuth: false, cache: { max: -1 } }, 'cache.max must be a non-negative integer');
     exactly({ tlsClientAuth: false, maxIntermediates: 40 }, 'maxIntermediates must be an integer from 0 to 32');
+    refuses({ tlsClientAuth: false, trustAnchors: ['not a certificate'] }, /^trustAnchors\[0\] /);
+    refuses({ tlsClientAuth: false, trustAnchors: [pki.root.pem], intermediates: [{ file: '/nonexistent/ca.pem' }] }, /^intermediates\[0\]\.file "\/nonexistent\/ca.pem" could not be read/);
     exactly({ trustAnchors: [pki.root.pem], revocation: { mode: 'off', ocspMaxAge: 0 } }, 'revocation.ocspMaxAge must be a positive number of seconds (fractions allowed, e.g. 0.5)');
   });
 
