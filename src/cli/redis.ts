@@ -2,7 +2,7 @@ import { Arguments, UsageError, type CliIo } from './args.js';
 import { expiringCertificates, expiringText } from './expiring.js';
 
 /**
- * The storage verbs (`clients ...`, `tokens ...`), run by the Redis adapter's command line,
+ * The storage verbs (`clients ...`, `tokens ...`, in storage-verbs.ts, on the Redis adapter),
  * loaded only here: the certificate verbs work without `ioredis`, and without it these say what
  * to install instead of failing with a stack trace. A Redis URL is required, never assumed.
  */
@@ -19,9 +19,9 @@ export async function runRedisVerb(argv: readonly string[], io: CliIo): Promise<
     io.err('the clients and tokens commands need --redis-url <url> or REDIS_URL (e.g. redis://127.0.0.1:6379/0)');
     return 2;
   }
-  let cli: typeof import('../../adapters/redis/cli.js');
+  let cli: typeof import('./storage-verbs.js');
   try {
-    cli = await import('../../adapters/redis/cli.js');
+    cli = await import('./storage-verbs.js');
   } catch (error) {
     const { code, message } = error as { code?: string; message: string };
     if (code === 'ERR_MODULE_NOT_FOUND' && message.includes("'ioredis'")) {

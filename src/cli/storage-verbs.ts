@@ -1,13 +1,12 @@
-#!/usr/bin/env node
 import { generateKeyPairSync } from 'node:crypto';
-import { realpathSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Cluster, Redis } from 'ioredis';
 import { Provider, type AdapterFactory, type ClientMetadata, type Configuration, type JWK } from 'oidc-provider';
-import { configureProvider } from '../../src/plugin/configure.js';
-import { createRedisAdapter } from './create.js';
+import { createRedisAdapter } from '../../adapters/redis/create.js';
+import { configureProvider } from '../plugin/configure.js';
+import { UsageError, type CliIo } from './args.js';
 
 const USAGE = `Usage: oidc-provider-mtls <command> [--provider <module>] [--cluster]
 
@@ -30,17 +29,9 @@ Options:
   --cluster            REDIS_URL names one node of a Redis Cluster
 
 Environment:
-  REDIS_URL             default redis://127.0.0.1:6379
+  REDIS_URL             the Redis server (required here or as --redis-url)
   OIDC_MTLS_KEY_PREFIX  the adapter's keyPrefix, default "oidc:"`;
 
-/** Where the CLI writes; the defaults are the process streams. */
-export interface CliIo {
-  env: NodeJS.ProcessEnv;
-  out(text: string): void;
-  err(text: string): void;
-}
-
-class UsageError extends Error {}
 
 /**
  * A provider that accepts every client authentication method, mTLS and the client credentials and
@@ -120,7 +111,9 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     const providerModule = option('--provider');
     const grants = flag('--grants');
     const [group, command, argument] = args;
-    client = connect(io.env.REDIS_URL ?? 'redis://127.0.0.1:6379', cluster);
+    const url = io.env.REDIS_URL;
+    if (url === undefined || url === '') throw new UsageError('REDIS_URL (or --redis-url) must name the Redis server');
+    client = connect(url, cluster);
     client.on('error', () => undefined); // reported through the failing command
     const storage = createRedisAdapter({ client, keyPrefix: io.env.OIDC_MTLS_KEY_PREFIX ?? 'oidc:', commandTimeout: 10 });
     const print = (value: unknown) => io.out(JSON.stringify(value, null, 2));
@@ -160,13 +153,4 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   } finally {
     client?.disconnect();
   }
-}
-
-// Run as a program, including through the symlink npm puts in node_modules/.bin.
-if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(realpathSync(process.argv[1])).href) {
-  process.exitCode = await runCli(process.argv.slice(2), {
-    env: process.env,
-    out: (text) => process.stdout.write(`${text}\n`),
-    err: (text) => process.stderr.write(`${text}\n`),
-  });
 }

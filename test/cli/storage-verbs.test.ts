@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { AdapterPayload } from 'oidc-provider';
-import { runCli } from '../../adapters/redis/cli.js';
+import { runCli } from '../../src/cli/storage-verbs.js';
 import { createRedisAdapter } from '../../adapters/redis/index.js';
 import { flushShared, RUN_PREFIX, SHARED_DB, sharedRedis } from '../support/redis.js';
 
@@ -102,7 +102,7 @@ describe('oidc-provider-mtls command line', () => {
   });
 
   it('runs as a program: prints JSON and exits 0', async () => {
-    const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'adapters/redis/cli.ts', 'clients', 'list'], {
+    const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'clients', 'list'], {
       env: { ...process.env, ...env },
     });
     assert.deepEqual(JSON.parse(stdout), []);
