@@ -2,7 +2,7 @@
 // Each block is compiled as its own module after a prelude that declares the names a snippet takes
 // from "your existing setup" (issuer, configuration, keys), exactly as a user would have them.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
 const root = resolve(import.meta.dirname, '..');
@@ -46,16 +46,20 @@ export function quickStart(markdown: string): string {
   return match[1];
 }
 
+/** The README and every page of docs/, whose `ts` blocks are checked. */
+function pages(): string[] {
+  return ['README.md', ...readdirSync(join(root, 'docs')).filter((name) => name.endsWith('.md')).sort().map((name) => `docs/${name}`)];
+}
+
 function main(): void {
-  const blocks = readmeBlocks(readFileSync(join(root, 'README.md'), 'utf8'));
-  if (blocks.length === 0) throw new Error('README.md has no ts blocks to check');
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir);
-  const files = blocks.map((block, index) => {
-    const file = join(dir, `block-${index + 1}.ts`);
+  const files = pages().flatMap((page) => readmeBlocks(readFileSync(join(root, page), 'utf8')).map((block, index) => {
+    const file = join(dir, `${page.replace(/[/.]/g, '-')}-block-${index + 1}.ts`);
     writeFileSync(file, `${preludeFor(block)}\n${block}\nexport {};\n`);
     return file;
-  });
+  }));
+  if (files.length === 0) throw new Error('README.md and docs/ have no ts blocks to check');
   writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify({
     extends: '../tsconfig.json',
     compilerOptions: { noEmit: true, noUnusedLocals: false, types: ['node'] },
@@ -63,7 +67,7 @@ function main(): void {
   }));
   try {
     execFileSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', join(dir, 'tsconfig.json')], { stdio: 'inherit' });
-    console.log(`README.md: ${files.length} ts blocks type-check`);
+    console.log(`README.md and docs/: ${files.length} ts blocks type-check`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

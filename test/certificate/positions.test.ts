@@ -1,4 +1,4 @@
-// The positions the README's "Positions" part takes on RFC 5280, one test each, both settings
+// The positions docs/validation.md ("Positions") takes on RFC 5280, one test each, both settings
 // where an option makes the package stricter than the RFC.
 import 'reflect-metadata';
 import assert from 'node:assert/strict';

@@ -8,9 +8,9 @@ import { ClientCertificate, offeredSubjectValues, parseDistinguishedName, subjec
 import { escapeValue } from '../../src/certificate/names.js';
 import { issue, type TestCertificate } from '../support/pki.js';
 
-/** The README's lookalike table: [case, certificate CN, registered CN, verdict]. */
+/** The lookalike table of docs/validation.md: [case, certificate CN, registered CN, verdict]. */
 function lookalikeRows(): [string, string, string, string][] {
-  const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+  const readme = readFileSync(new URL('../../docs/validation.md', import.meta.url), 'utf8');
   const table = readme.slice(readme.indexOf('| Case | Certificate `CN`'));
   const rows = table.slice(0, table.indexOf('\n\n')).split('\n').slice(2);
   return rows.map((row) => {
@@ -182,7 +182,7 @@ describe('certificate/subject', () => {
     });
   });
 
-  describe('lookalike characters (the README table, RFC 4518 on Unicode 3.2)', () => {
+  describe('lookalike characters (the docs/validation.md table, RFC 4518 on Unicode 3.2)', () => {
     const rows = lookalikeRows();
 
     it('the table has its rows', () => {
@@ -200,7 +200,7 @@ describe('certificate/subject', () => {
     }
   });
 
-  describe('subjects as the ecosystems issue them (the README table)', () => {
+  describe('subjects as the ecosystems issue them (the docs/validation.md table)', () => {
     const shapes: { ecosystem: string; rdns: [string, string][]; byName: string; byOid: string; other: string }[] = [
       {
         ecosystem: 'eIDAS PSD2 QWAC / QSeal',
@@ -239,7 +239,7 @@ describe('certificate/subject', () => {
     for (const shape of shapes) {
       it(`${shape.ecosystem}: registered by short names and by OIDs matches, another identifier does not`, async () => {
         const issued = await issue({ subject: asn1Order(...shape.rdns), issuer: ca });
-        assert.equal(ClientCertificate.from(issued.pem).subjectDn, shape.byName, 'printed as the README shows');
+        assert.equal(ClientCertificate.from(issued.pem).subjectDn, shape.byName, 'printed as docs/validation.md shows');
         assert.equal(dn(issued, shape.byName), true);
         assert.equal(dn(issued, shape.byOid), true);
         assert.equal(dn(issued, shape.other), false);

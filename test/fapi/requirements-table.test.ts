@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { missingTests, namedTests, type NamedTest } from '../support/doc-tables.js';
 
 const root = resolve(import.meta.dirname, '../..');
 const CONTROLLERS = new Set(['preset', 'host', 'preset + host', 'deployer', 'n/a']);
@@ -12,16 +13,7 @@ interface RequirementRow {
   profile: string;
   requirement: string;
   controller: string;
-  tests: { file: string; title: string }[];
-}
-
-/** The titles of every `it(...)` in a test file, with the string literal's escapes undone. */
-function testTitles(source: string): Set<string> {
-  const titles = new Set<string>();
-  for (const match of source.matchAll(/\bit\(\s*(['"`])((?:\\.|(?!\1)[^\\])*)\1/g)) {
-    titles.add((match[2] ?? '').replace(/\\(.)/g, '$1'));
-  }
-  return titles;
+  tests: NamedTest[];
 }
 
 /** The rows of the requirement tables, each under the `## ` heading of its profile. */
@@ -37,8 +29,7 @@ function requirementRows(markdown: string): RequirementRow[] {
       profile,
       requirement,
       controller,
-      tests: [...tests.matchAll(/`([^`]+\.test\.ts)` › ((?:"[^"]+"(?:, )?)+)/g)].flatMap(([, file = '', titles = '']) =>
-        [...titles.matchAll(/"([^"]+)"/g)].map(([, title = '']) => ({ file, title }))),
+      tests: namedTests(tests),
     });
   }
   return rows;
@@ -61,11 +52,7 @@ describe('docs/fapi.md requirement tables', () => {
   });
 
   it('names only tests that exist, in files that exist', () => {
-    const titles = new Map<string, Set<string>>();
-    for (const { file, title } of rows.flatMap((row) => row.tests)) {
-      if (!titles.has(file)) titles.set(file, testTitles(readFileSync(join(root, file), 'utf8')));
-      assert.ok(titles.get(file)!.has(title), `${file} has no test "${title}"`);
-    }
+    assert.deepEqual(missingTests(rows.flatMap((row) => row.tests)), []);
   });
 
   it('states the counts the tables hold', () => {

@@ -1,4 +1,4 @@
-// Attacks on tls_client_auth at the token endpoint that the README's attack table lists and no
+// Attacks on tls_client_auth at the token endpoint that docs/security.md's attack table lists and no
 // other integration test covers end to end: a CA certificate used as a client certificate, a
 // certificate not valid yet, a chain through an intermediate that violates its name constraints,
 // a chain longer than any legitimate one, and oversized proxy headers. Each is a real TLS

@@ -1,4 +1,4 @@
-// The two nginx cases the README's troubleshooting walks, behind a real nginx that terminates TLS:
+// The two nginx cases docs/troubleshooting.md walks, behind a real nginx that terminates TLS:
 // nginx forwards only the leaf (the diagnostics route shows chain length 0 and the untrusted-chain
 // code, the token refusal names the issuer and `intermediates`), and nginx with
 // `ssl_verify_client on` refuses an expired certificate itself (the provider never sees it).
