@@ -7,7 +7,15 @@ import { resolvePolicySettings, type PolicyOptions, type PolicySettings } from '
 import { profileOf } from './profile.js';
 import { resolveRevocation, type RevocationOptions, type RevocationPolicy } from './revocation/policy.js';
 import type { RevocationChecker } from './revocation/types.js';
-import { booleanOption, choiceOption, DEFAULT_CLOCK_TOLERANCE, numberOption, onlyKnownKeys, optionsObject, secondsOption } from '../util/options.js';
+import { booleanOption, choiceOption, numberOption, onlyKnownKeys, optionsObject, secondsOption } from '../util/options.js';
+
+/**
+ * The default skew on certificate and revocation dates: none. RFC 5280 checks a certificate's
+ * validity at the validation time itself, and a tolerance would let a certificate expired a moment
+ * ago authenticate; deployments whose clocks drift set `clockTolerance`. Tokens and proofs, which
+ * the host checks with its 15 s, keep that default at the resource server.
+ */
+export const CERTIFICATE_CLOCK_TOLERANCE = 0;
 
 export type { Purpose };
 
@@ -21,7 +29,7 @@ export interface VerifyChainOptions {
   at?: Date;
   /**
    * Seconds of clock skew tolerated on `notBefore`/`notAfter` (and OCSP/CRL dates).
-   * @default 15 (node-oidc-provider's `clockTolerance`; 0 before 0.2)
+   * @default 0: RFC 5280 section 6.1.3 (a)(2) checks validity at the validation time itself
    */
   clockTolerance?: number;
   /** Revocation checking (RFC 5280 section 6.3, RFC 6960). @default off */
@@ -126,7 +134,7 @@ export function resolveSettings(
   path = '',
 ): VerifySettings {
   const name = (option: string): string => `${path}${option}`;
-  const tolerance = secondsOption(options.clockTolerance, DEFAULT_CLOCK_TOLERANCE, name('clockTolerance'));
+  const tolerance = secondsOption(options.clockTolerance, CERTIFICATE_CLOCK_TOLERANCE, name('clockTolerance'));
   const purpose = choiceOption(options.purpose, 'clientAuth', ['clientAuth', 'any'] as const, name('purpose'));
   if (options.algorithms !== undefined) onlyKnownKeys(optionsObject(options.algorithms, name('algorithms')), Object.keys(DEFAULT_ALGORITHM_POLICY), name('algorithms'));
   const algorithms = { ...DEFAULT_ALGORITHM_POLICY, ...options.algorithms };

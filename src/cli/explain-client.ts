@@ -2,9 +2,8 @@ import { ClientCertificate } from '../certificate/certificate.js';
 import { formatIpAddress, parseIpAddress } from '../certificate/ip.js';
 import { formatDistinguishedName, parseDistinguishedName } from '../certificate/names.js';
 import { normalizeSan, offeredSubjectValues, subjectMatches, type SubjectProperty } from '../certificate/subject.js';
-import type { ChainVerdict } from '../certificate/verify.js';
 import { validityRefusal } from '../certificate/validity.js';
-import { DEFAULT_CLOCK_TOLERANCE } from '../util/options.js';
+import { CERTIFICATE_CLOCK_TOLERANCE, type ChainVerdict } from '../certificate/verify.js';
 import { ANCHOR_PINS, CERTIFICATE_POLICIES, clientPathRefusal } from '../plugin/client-trust.js';
 import { registrationProblem } from './registration.js';
 
@@ -105,8 +104,8 @@ export async function explainClient(
     const registered = thumbprints.includes(leaf.thumbprint);
     const jwksUri = typeof client.jwks_uri === 'string' ? client.jwks_uri : undefined;
     let outcome: ClientVerdict = registered ? { valid: true } : refused('ERR_MTLS_CERT_UNREGISTERED', `the certificate (x5t#S256 ${leaf.thumbprint}) is not in the client's jwks`);
-    // As the provider decides under its defaults: selfSignedValidity 'enforce', clockTolerance 15 s.
-    const dates = selfSignedValidity === 'enforce' ? validityRefusal(leaf, at, DEFAULT_CLOCK_TOLERANCE * 1000) : undefined;
+    // As the provider decides under its defaults: selfSignedValidity 'enforce', no clock tolerance.
+    const dates = selfSignedValidity === 'enforce' ? validityRefusal(leaf, at, CERTIFICATE_CLOCK_TOLERANCE * 1000) : undefined;
     if (dates !== undefined) outcome = refused(dates.code, `${dates.message} (selfSignedValidity 'enforce', the default)`);
     if (jwksUri !== undefined) outcome = refused('ERR_MTLS_CERT_UNREGISTERED', `the client's keys are at jwks_uri ${jwksUri}, which explain does not fetch`);
     if (registration !== 'ok') outcome = refused('ERR_MTLS_INVALID_OPTION', `the client metadata is invalid: ${registration}`);

@@ -8,8 +8,9 @@ import { ConfigurationError } from '../errors.js';
  */
 
 /**
- * Seconds of clock skew tolerated by default wherever a time is compared with a date in a
- * certificate, a token or a proof: node-oidc-provider's own `clockTolerance` default.
+ * Seconds of clock skew tolerated by default where a time is compared with a date in a token or a
+ * proof, and how long past `exp` the host still accepts a stored one: node-oidc-provider's own
+ * `clockTolerance` default. Certificate dates have none by default (`CERTIFICATE_CLOCK_TOLERANCE`).
  */
 export const DEFAULT_CLOCK_TOLERANCE = 15;
 
