@@ -57,6 +57,20 @@ function samplePayload(model: string, extra: Record<string, unknown> = {}): Adap
   } as AdapterPayload;
 }
 
+/*
+ * Expiry runs on a short timeline so that Redis, which keeps time itself, is waited on for tens of
+ * milliseconds, not seconds. The stores take fractional seconds (the host hands them whole ones).
+ * SHORT_TTL leaves room for the few round trips a test makes before it expects the entity to be
+ * there; a stall can only make an expiry check pass later, never wrongly.
+ */
+const SHORT_TTL = 0.06;
+/** Milliseconds after which an entity saved with SHORT_TTL (and no tolerance) is gone. */
+const PAST_SHORT_TTL = 100;
+/** The tolerance of the clockTolerance test (seconds), and waits inside and past it (milliseconds). */
+const TOLERANCE = 0.3;
+const WITHIN_TOLERANCE = 150;
+const PAST_TOLERANCE = 250;
+
 /** The payload as JSON would return it (undefined members dropped), which is what every store gives back. */
 const stored = (payload: AdapterPayload) => JSON.parse(JSON.stringify(payload)) as AdapterPayload;
 
@@ -105,27 +119,27 @@ export function adapterContract(target: ContractTarget): void {
   it('expires an entity after its TTL and keeps one without a TTL', async () => {
     const token = samplePayload('AccessToken');
     const client = { client_id: uniqueId('client'), client_secret: 'secret', redirect_uris: ['https://rp.test/cb'] };
-    await adapter('AccessToken').upsert(token.jti as string, token, 1);
+    await adapter('AccessToken').upsert(token.jti as string, token, SHORT_TTL);
     await adapter('Client').upsert(client.client_id, client as AdapterPayload);
-    await target.elapse(1200);
+    await target.elapse(PAST_SHORT_TTL);
     assert.equal(await adapter('AccessToken').find(token.jti as string), undefined);
     assert.deepEqual(await adapter('Client').find(client.client_id), client);
   });
 
   it('keeps entities and their indexes clockTolerance seconds past their TTL', async () => {
-    factory = await target.reset(1);
+    factory = await target.reset(TOLERANCE);
     const grantId = uniqueId('grant');
     const uid = uniqueId('uid');
     const token = samplePayload('AccessToken', { grantId });
     const session = samplePayload('Session', { uid });
-    await adapter('AccessToken').upsert(token.jti as string, token, 1);
-    await adapter('Session').upsert(session.jti as string, session, 1);
-    await target.elapse(1500);
+    await adapter('AccessToken').upsert(token.jti as string, token, SHORT_TTL);
+    await adapter('Session').upsert(session.jti as string, session, SHORT_TTL);
+    await target.elapse(WITHIN_TOLERANCE);
     assert.deepEqual(await adapter('AccessToken').find(token.jti as string), stored(token), 'past expiresIn, within the tolerance');
     assert.deepEqual(await adapter('Session').findByUid(uid), stored(session));
     await adapter('RefreshToken').revokeByGrantId(grantId);
     assert.equal(await adapter('AccessToken').find(token.jti as string), undefined, 'still a member of its grant');
-    await target.elapse(700);
+    await target.elapse(PAST_TOLERANCE);
     assert.equal(await adapter('Session').find(session.jti as string), undefined, 'gone after expiresIn + clockTolerance');
     assert.equal(await adapter('Session').findByUid(uid), undefined);
   });
@@ -163,10 +177,10 @@ export function adapterContract(target: ContractTarget): void {
     // Session#resetIdentifier: the host destroys the old id, then saves the same uid under a new one.
     const rekeyed = samplePayload('Session', { uid });
     await adapter('Session').destroy(session.jti as string);
-    await adapter('Session').upsert(rekeyed.jti as string, rekeyed, 1);
+    await adapter('Session').upsert(rekeyed.jti as string, rekeyed, SHORT_TTL);
     assert.deepEqual(await adapter('Session').findByUid(uid), stored(rekeyed));
 
-    await target.elapse(1200);
+    await target.elapse(PAST_SHORT_TTL);
     assert.equal(await adapter('Session').findByUid(uid), undefined);
 
     const other = samplePayload('Session', { uid: uniqueId('uid') });
@@ -196,14 +210,14 @@ export function adapterContract(target: ContractTarget): void {
 
   it('consume marks the entity with the epoch second, keeps its payload and its expiry', async () => {
     const code = samplePayload('AuthorizationCode', { grantId: uniqueId('grant') });
-    await adapter('AuthorizationCode').upsert(code.jti as string, code, 1);
+    await adapter('AuthorizationCode').upsert(code.jti as string, code, SHORT_TTL);
     const before = Math.floor(Date.now() / 1000);
     await adapter('AuthorizationCode').consume(code.jti as string);
     const found = await adapter('AuthorizationCode').find(code.jti as string) as Record<string, unknown>;
     assert.equal(typeof found.consumed, 'number');
     assert.ok((found.consumed as number) >= before && (found.consumed as number) <= Math.floor(Date.now() / 1000) + 1);
     assert.deepEqual({ ...found, consumed: undefined }, { ...stored(code), consumed: undefined });
-    await target.elapse(1200);
+    await target.elapse(PAST_SHORT_TTL);
     assert.equal(await adapter('AuthorizationCode').find(code.jti as string), undefined);
   });
 
@@ -243,8 +257,8 @@ export function adapterContract(target: ContractTarget): void {
     const long = samplePayload('RefreshToken', { grantId });
     const short = samplePayload('AccessToken', { grantId });
     await adapter('RefreshToken').upsert(long.jti as string, long, 3600);
-    await adapter('AccessToken').upsert(short.jti as string, short, 1);
-    await target.elapse(1200);
+    await adapter('AccessToken').upsert(short.jti as string, short, SHORT_TTL);
+    await target.elapse(PAST_SHORT_TTL);
     await adapter('AccessToken').revokeByGrantId(grantId);
     assert.equal(await adapter('RefreshToken').find(long.jti as string), undefined);
   });
@@ -299,8 +313,8 @@ export function adapterContract(target: ContractTarget): void {
 
     it('consume of an expired entity rejects with invalid_grant and does not bring it back', async () => {
       const code = samplePayload('AuthorizationCode', { grantId: uniqueId('grant') });
-      await adapter('AuthorizationCode').upsert(code.jti as string, code, 1);
-      await target.elapse(1200);
+      await adapter('AuthorizationCode').upsert(code.jti as string, code, SHORT_TTL);
+      await target.elapse(PAST_SHORT_TTL);
       await assert.rejects(adapter('AuthorizationCode').consume(code.jti as string), {
         error: 'invalid_grant', error_detail: 'authorization code is expired or was revoked',
       });

@@ -90,9 +90,13 @@ export interface RedisServer {
   destroy(): Promise<void>;
 }
 
-/** Starts redis-server with `args`; the child is killed at exit at the latest. */
-export async function launch(args: string[]): Promise<ChildProcess> {
+/**
+ * Starts redis-server with `args`; the child is killed at exit at the latest. With `unref` it does not
+ * keep the process alive.
+ */
+export async function launch(args: string[], { unref = false } = {}): Promise<ChildProcess> {
   const child = spawn('redis-server', args, { stdio: 'ignore' });
+  if (unref) child.unref();
   children.add(child);
   child.once('exit', () => children.delete(child));
   return child;
@@ -108,9 +112,9 @@ export async function kill(child: ChildProcess | undefined): Promise<void> {
 /**
  * Starts a redis-server of its own on a free loopback port. With `durable` it writes every command
  * to its append-only file before answering, so a restart keeps everything it acknowledged. `args` are
- * further redis-server options (for example `--replicaof`).
+ * further redis-server options (for example `--replicaof`); `unref` as for {@link launch}.
  */
-export async function startRedisServer({ durable = false, cluster = false, args: extra = [] as string[] } = {}): Promise<RedisServer> {
+export async function startRedisServer({ durable = false, cluster = false, unref = false, args: extra = [] as string[] } = {}): Promise<RedisServer> {
   const port = await freePort();
   const dir = await mkdtemp(join(tmpdir(), 'mtls-redis-'));
   const args = [
@@ -124,7 +128,7 @@ export async function startRedisServer({ durable = false, cluster = false, args:
     port,
     async start() {
       if (child && child.exitCode === null && child.signalCode === null) return;
-      child = await launch(args);
+      child = await launch(args, { unref });
       await waitForPing(port);
     },
     async stop() {
@@ -144,19 +148,19 @@ export interface RedisCluster {
   readonly ports: readonly number[];
   /** A new ioredis Cluster client; the caller quits it. */
   connect(options?: ConstructorParameters<typeof Cluster>[1]): Cluster;
-  /** Flushes every master. */
-  flush(): Promise<void>;
+  /** Deletes the keys under `prefix` on every master (the Cluster may be shared). */
+  flush(prefix: string): Promise<void>;
   destroy(): Promise<void>;
 }
 
 /** Starts three masters on loopback, joins them with `redis-cli --cluster create`, waits for `cluster_state:ok`. */
-export async function startRedisCluster(): Promise<RedisCluster> {
+export async function startRedisCluster({ unref = false } = {}): Promise<RedisCluster> {
   const nodes: RedisServer[] = [];
   const destroy = async () => {
     await Promise.all(nodes.map((node) => node.destroy()));
   };
   try {
-    for (let index = 0; index < 3; index += 1) nodes.push(await startRedisServer({ cluster: true }));
+    for (let index = 0; index < 3; index += 1) nodes.push(await startRedisServer({ cluster: true, unref }));
     const create = spawn('redis-cli', [
       '--cluster', 'create', ...nodes.map((node) => `127.0.0.1:${node.port}`), '--cluster-yes',
     ], { stdio: 'ignore' });
@@ -183,11 +187,17 @@ export async function startRedisCluster(): Promise<RedisCluster> {
   return {
     ports,
     connect: (options) => new Cluster(ports.map((port) => ({ host: '127.0.0.1', port })), options),
-    async flush() {
+    async flush(prefix) {
       await Promise.all(ports.map(async (port) => {
         const node = new Redis({ host: '127.0.0.1', port });
         try {
-          await node.flushall();
+          let cursor = '0';
+          do {
+            const [next, keys] = await node.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+            cursor = next;
+            // One key per command: a node refuses a multi-key UNLINK across hash slots.
+            if (keys.length > 0) await keys.reduce((batch, key) => batch.unlink(key), node.pipeline()).exec();
+          } while (cursor !== '0');
         } finally {
           node.disconnect();
         }
@@ -215,9 +225,33 @@ export interface RedisTarget {
   flush(): Promise<void>;
 }
 
+/*
+ * One 3-master Cluster serves the whole run: starting one takes seconds, so it is started when the
+ * first block needs it and stopped once, by the root hook in test/support/hooks.ts (registered in
+ * .mocharc.json). Blocks share it through key prefixes of their own. Its processes do not hold the
+ * event loop, so a run without that hook still ends (they are then killed at exit).
+ */
+let sharedCluster: Promise<RedisCluster> | undefined;
+let clusterBlocks = 0;
+
+function sharedRedisCluster(): Promise<RedisCluster> {
+  sharedCluster ??= startRedisCluster({ unref: true });
+  return sharedCluster;
+}
+
+/** Stops the run's shared Cluster, if a block started it. */
+export async function stopSharedRedisCluster(): Promise<void> {
+  const pending = sharedCluster;
+  sharedCluster = undefined;
+  if (!pending) return;
+  const cluster = await pending.catch(() => undefined);
+  await cluster?.destroy();
+}
+
 /**
- * Declares `body` twice: against the shared server's test database and against a 3-master Redis
- * Cluster started for the block and torn down after it.
+ * Declares `body` twice: against the shared server's test database and against the run's shared
+ * 3-master Redis Cluster, each under a key prefix of the block's own (set as the client's
+ * keyPrefix, so `flush` deletes this block's keys only).
  */
 export function forEachRedis(body: (target: RedisTarget) => void): void {
   describe('single server', () => {
@@ -234,16 +268,19 @@ export function forEachRedis(body: (target: RedisTarget) => void): void {
 
   describe('3-master Redis Cluster', function () {
     this.timeout(60_000);
+    clusterBlocks += 1;
+    const prefix = `${RUN_PREFIX}block-${clusterBlocks}:`;
     let cluster: RedisCluster;
     let client: Cluster;
     before(async () => {
-      cluster = await startRedisCluster();
-      client = cluster.connect();
+      cluster = await sharedRedisCluster();
+      // The prefix on the node clients too: the adapter scans masters through them (clients.list).
+      client = cluster.connect({ keyPrefix: prefix, redisOptions: { keyPrefix: prefix } });
     });
     after(async () => {
-      client?.disconnect();
-      await cluster?.destroy();
+      await cluster?.flush(prefix);
+      await client?.quit();
     });
-    body({ client: () => client, flush: () => cluster.flush() });
+    body({ client: () => client, flush: () => cluster.flush(prefix) });
   });
 }
