@@ -8,10 +8,11 @@ import { join, resolve } from 'node:path';
 const root = resolve(import.meta.dirname, '..');
 const dir = join(root, '.readme-check');
 
+// Declarations only, no imports, so a block may import any name it uses; a block that declares one of
+// these names itself keeps its own (preludeFor).
 const PRELUDE = `
-import type { Configuration } from 'oidc-provider';
 declare const issuer: string;
-declare const configuration: Configuration;
+declare const configuration: import('oidc-provider').Configuration;
 declare const caPem: string;
 declare const mtlsOrigin: string;
 declare const tlsKey: string;

@@ -1,54 +1,36 @@
-// How users meet the package: `npm pack`, install the tarball into a scratch app that already runs
-// oidc-provider, paste the README quick start verbatim, and complete a tls_client_auth token request.
+// How users meet the package: `npm pack`, install the tarball into a scratch app, run the README
+// quick start verbatim (compiled from TypeScript, with the files it reads beside it), and complete a
+// tls_client_auth token request on the mTLS origin it serves.
 import assert from 'node:assert/strict';
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { promisify } from 'node:util';
+import ts from 'typescript';
 import { quickStart } from '../../scripts/check-readme.js';
 import { postForm, tlsFetch } from '../support/client.js';
-import { createTestPki, type TestPki } from '../support/pki.js';
+import { createTestPki, issue, type TestCertificate, type TestPki } from '../support/pki.js';
+import { freePort } from '../support/redis.js';
 import { x5t } from '../support/thumbprint.js';
 
 const run = promisify(execFile);
 const root = resolve(import.meta.dirname, '../..');
 
-// The scratch app's own setup, written the way an existing deployment would have it.
-const EXISTING_SETUP = `
-import { readFileSync } from 'node:fs';
-const file = (name) => readFileSync(new URL(name, import.meta.url), 'utf8');
-const issuer = 'https://op.example.test';
-const mtlsOrigin = 'https://mtls.example.test';
-const caPem = file('./ca.pem');
-const tlsKey = file('./server.key');
-const tlsCert = file('./server.pem');
-const configuration = {
-  clients: [{
-    client_id: 'packed-client',
-    token_endpoint_auth_method: 'tls_client_auth',
-    tls_client_auth_subject_dn: 'CN=client-a,O=Example Bank,C=GB',
-    tls_client_certificate_bound_access_tokens: true,
-    grant_types: ['client_credentials'],
-    response_types: [],
-    redirect_uris: [],
-  }],
-  features: { clientCredentials: { enabled: true }, introspection: { enabled: true }, devInteractions: { enabled: false } },
-};
-`;
-
 describe('packed tarball in a scratch app, with the README quick start verbatim', function () {
   this.timeout(240_000);
   let dir: string;
   let pki: TestPki;
+  /** The README client's certificate (its `tls_client_auth_subject_dn`). */
+  let payments: TestCertificate;
   let app: ChildProcess | undefined;
 
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), 'oidc-provider-mtls-pack-'));
     pki = await createTestPki();
+    payments = await issue({ subject: 'CN=payments-service,O=Example Bank,C=GB', issuer: pki.intermediate });
   });
 
   after(async () => {
@@ -76,31 +58,47 @@ describe('packed tarball in a scratch app, with the README quick start verbatim'
     const required = await run(process.execPath, ['-e', "console.log(typeof require('oidc-provider-mtls').createMtls)"], { cwd: dir });
     assert.equal(required.stdout.trim(), 'function');
 
+    // The quick start alone, as a TypeScript user compiles it; only the files it reads are added.
     const snippet = quickStart(await readFile(join(root, 'README.md'), 'utf8'));
+    const { outputText } = ts.transpileModule(snippet, { compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 } });
     await Promise.all([
       writeFile(join(dir, 'ca.pem'), pki.root.pem),
       writeFile(join(dir, 'server.pem'), pki.server.pem),
       writeFile(join(dir, 'server.key'), pki.server.keyPem),
-      writeFile(join(dir, 'app.mjs'), `${EXISTING_SETUP}\n${snippet}\nmtlsServer.listen(0, '127.0.0.1', () => console.log(JSON.stringify(mtlsServer.address())));\n`),
+      writeFile(join(dir, 'app.mjs'), outputText),
     ]);
 
-    app = spawn(process.execPath, ['app.mjs'], { cwd: dir, stdio: ['ignore', 'pipe', 'inherit'] });
-    const [line] = await once(createInterface({ input: app.stdout! }), 'line') as [string];
-    const { port } = JSON.parse(line) as { port: number };
+    const [mainPort, mtlsPort] = [await freePort(), await freePort()];
+    app = spawn(process.execPath, ['app.mjs'], {
+      cwd: dir,
+      env: { ...process.env, HOST: '127.0.0.1', PORT: String(mainPort), MTLS_PORT: String(mtlsPort) },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    const listening = new Set<string>();
+    for await (const line of createInterface({ input: app.stdout! })) {
+      if (line.startsWith('listening: ')) listening.add(line);
+      if (listening.size === 2) break;
+    }
+    assert.deepEqual([...listening].sort(), ['listening: https://mtls.example.com', 'listening: https://op.example.com']);
 
-    const { status, body } = await postForm(tlsFetch(pki.root, pki.clientA), `https://localhost:${port}/token`, {
+    // The main origin serves discovery without asking for a certificate, and points to the aliases.
+    const discovery = await tlsFetch(pki.root)(`https://localhost:${mainPort}/.well-known/openid-configuration`);
+    const metadata = await discovery.json() as { mtls_endpoint_aliases?: { token_endpoint?: string } };
+    assert.equal(metadata.mtls_endpoint_aliases?.token_endpoint, 'https://mtls.example.com/token');
+
+    const { status, body } = await postForm(tlsFetch(pki.root, payments), `https://localhost:${mtlsPort}/token`, {
       grant_type: 'client_credentials',
-      client_id: 'packed-client',
+      client_id: 'payments-service',
     });
     assert.equal(status, 200, JSON.stringify(body));
-    const introspection = await postForm(tlsFetch(pki.root, pki.clientA), `https://localhost:${port}/token/introspection`, {
+    const introspection = await postForm(tlsFetch(pki.root, payments), `https://localhost:${mtlsPort}/token/introspection`, {
       token: String(body.access_token),
-      client_id: 'packed-client',
+      client_id: 'payments-service',
     });
     assert.equal(introspection.body.active, true);
-    assert.deepEqual(introspection.body.cnf, { 'x5t#S256': x5t(pki.clientA) });
+    assert.deepEqual(introspection.body.cnf, { 'x5t#S256': x5t(payments) });
 
-    const other = await postForm(tlsFetch(pki.root, pki.clientB), `https://localhost:${port}/token`, { grant_type: 'client_credentials', client_id: 'packed-client' });
+    const other = await postForm(tlsFetch(pki.root, pki.clientB), `https://localhost:${mtlsPort}/token`, { grant_type: 'client_credentials', client_id: 'payments-service' });
     assert.equal(other.status, 401);
     assert.equal(other.body.error, 'invalid_client');
   });
