@@ -1,5 +1,6 @@
+import { X509Certificate } from 'node:crypto';
 import type { ClientMetadata } from 'oidc-provider';
-import type { TestPki } from '../test/support/pki.js';
+import type { ExamplePki } from './pki.js';
 
 export const RESOURCE = 'https://api.example.test';
 
@@ -14,8 +15,8 @@ export const RESOURCE_SERVER_CLIENT = {
 } as const satisfies ClientMetadata;
 
 /** The demo clients: one per authentication method, both with certificate-bound tokens, and the resource server. */
-export function exampleClients(pki: TestPki): ClientMetadata[] {
-  const selfSignedJwk = pki.selfSigned.x509.publicKey.export({ format: 'jwk' });
+export function exampleClients(pki: ExamplePki): ClientMetadata[] {
+  const selfSignedJwk = new X509Certificate(pki.selfSigned.pem).publicKey.export({ format: 'jwk' });
   return [
     { ...RESOURCE_SERVER_CLIENT, grant_types: [], response_types: [], redirect_uris: [] },
     {

@@ -3,15 +3,15 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Agent, fetch } from 'undici';
-import { createExamplePki } from './pki.js';
+import { fetch } from 'undici';
+import { tlsAgent } from './client.js';
+import { createExamplePki, type ExampleCertificate } from './pki.js';
 import { startStack } from './stack.js';
-import type { TestCertificate } from '../test/support/pki.js';
 
 const dir = await mkdtemp(join(tmpdir(), 'oidc-provider-mtls-demo-'));
 const { pki } = await createExamplePki(dir);
 const stack = await startStack(pki, { issuer: 0, mtls: 0, resource: 0 });
-const withCert = (cert: TestCertificate) => new Agent({ connect: { ca: pki.root.pem, cert: cert.pem + pki.intermediate.pem, key: cert.keyPem } });
+const withCert = (cert: ExampleCertificate) => tlsAgent(pki.root, cert, [pki.intermediate]);
 try {
   const tokenResponse = await fetch(`${stack.mtlsOrigin}/token`, {
     method: 'POST',

@@ -1,16 +1,62 @@
-// A throwaway development PKI, written to .example-pki/ so the printed curl commands can use it.
-// Never use these files outside a local demo: the keys are generated here and stored unencrypted.
+// A throwaway development PKI for the example, made by the package's own dev-PKI issuer (the one
+// behind `oidc-provider-mtls pki dev`) and written to .example-pki/ so the printed curl commands can
+// use it. Never use these files outside a local demo: the keys are stored unencrypted.
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createTestPki, type TestPki } from '../test/support/pki.js';
+import { issue, type Issued } from '../src/cli/issue.js';
 
-export interface ExamplePki {
-  pki: TestPki;
-  dir: string;
+/** One certificate of the example PKI and its key. */
+export interface ExampleCertificate {
+  /** PEM of the certificate. */
+  readonly pem: string;
+  /** DER of the certificate. */
+  readonly der: Buffer;
+  /** PKCS#8 PEM of the private key. */
+  readonly keyPem: string;
 }
 
-export async function createExamplePki(dir: string): Promise<ExamplePki> {
-  const pki = await createTestPki();
+/** A root, an issuing CA, a localhost server certificate and three client certificates. */
+export interface ExamplePki {
+  readonly root: ExampleCertificate;
+  /** Issues clientA and clientB; clients send it with their certificate. */
+  readonly intermediate: ExampleCertificate;
+  readonly server: ExampleCertificate;
+  /** `CN=client-a,O=Example Bank,C=GB`, the demo-tls client's registered subject. */
+  readonly clientA: ExampleCertificate;
+  readonly clientB: ExampleCertificate;
+  /** For self_signed_tls_client_auth. */
+  readonly selfSigned: ExampleCertificate;
+}
+
+const DAYS = 30;
+
+function certificateOf(issued: Issued): ExampleCertificate {
+  return {
+    pem: issued.certificate.toPEM(),
+    der: issued.certificate.der,
+    keyPem: issued.key.export({ type: 'pkcs8', format: 'pem' }).toString(),
+  };
+}
+
+function generateExamplePki(now = new Date()): ExamplePki {
+  const root = issue({ subject: [['O', 'oidc-provider-mtls example'], ['CN', 'Example Root CA']], ca: {}, days: DAYS, now });
+  const intermediate = issue({ subject: [['O', 'oidc-provider-mtls example'], ['CN', 'Example Issuing CA']], issuer: root, ca: { pathLength: 0 }, days: DAYS, now });
+  const server = issue({ subject: [['CN', 'localhost']], issuer: root, eku: 'serverAuth', dns: ['localhost'], ips: ['127.0.0.1'], days: DAYS, now });
+  const client = (name: string) => issue({ subject: [['C', 'GB'], ['O', 'Example Bank'], ['CN', name]], issuer: intermediate, eku: 'clientAuth', days: DAYS, now });
+  const selfSigned = issue({ subject: [['CN', 'self-signed']], eku: 'clientAuth', days: DAYS, now });
+  return {
+    root: certificateOf(root),
+    intermediate: certificateOf(intermediate),
+    server: certificateOf(server),
+    clientA: certificateOf(client('client-a')),
+    clientB: certificateOf(client('client-b')),
+    selfSigned: certificateOf(selfSigned),
+  };
+}
+
+/** Generates the example PKI and writes it to `dir` for curl. */
+export async function createExamplePki(dir: string): Promise<{ pki: ExamplePki; dir: string }> {
+  const pki = generateExamplePki();
   await mkdir(dir, { recursive: true });
   const files: Record<string, string> = {
     'ca.pem': pki.root.pem,

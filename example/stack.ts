@@ -4,9 +4,9 @@ import Koa from 'koa';
 import { Provider, type Configuration } from 'oidc-provider';
 import { createMtls, createMtlsServer } from '../src/index.js';
 import { createTokenVerifier, koaBoundToken, socketSource, type MtlsKoaState } from '../src/resource-server/index.js';
-import type { TestPki } from '../test/support/pki.js';
 import { exampleClients, RESOURCE, RESOURCE_SERVER_CLIENT } from './clients.js';
 import { closeServers, listen, startProviderListeners } from './listeners.js';
+import type { ExamplePki } from './pki.js';
 import { exampleAdapter } from './storage.js';
 
 export interface StackPorts {
@@ -32,7 +32,7 @@ export interface Stack {
   close(): Promise<void>;
 }
 
-export async function startStack(pki: TestPki, ports: StackPorts, { accessTokenFormat = 'jwt' }: StackOptions = {}): Promise<Stack> {
+export async function startStack(pki: ExamplePki, ports: StackPorts, { accessTokenFormat = 'jwt' }: StackOptions = {}): Promise<Stack> {
   const tls = { key: pki.server.keyPem, cert: pki.server.pem };
   const { main, alias, issuer, mtlsOrigin, serve } = await startProviderListeners(tls, ports);
 

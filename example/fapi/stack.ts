@@ -10,8 +10,8 @@ import { createMtls, createMtlsServer, EVENTS } from '../../src/index.js';
 import { type MtlsError } from '../../src/errors.js';
 import { fapi2SecurityProfile, fapiTlsOptions } from '../../src/fapi/index.js';
 import { createTokenVerifier, koaBoundToken, type MtlsKoaState } from '../../src/resource-server/index.js';
-import type { TestPki } from '../../test/support/pki.js';
 import { closeServers, listen, startProviderListeners } from '../listeners.js';
+import type { ExamplePki } from '../pki.js';
 import { exampleAdapter } from '../storage.js';
 import { autoConsent } from './interaction.js';
 
@@ -113,7 +113,7 @@ export function demoSettings() {
 }
 
 /** The stack; `clients` defaults to the two demo clients, `tpp-mtls` and `tpp-dpop`. */
-export async function startFapiStack(pki: TestPki, ports: FapiStackPorts, clients?: ClientMetadata[]): Promise<FapiStack> {
+export async function startFapiStack(pki: ExamplePki, ports: FapiStackPorts, clients?: ClientMetadata[]): Promise<FapiStack> {
   const dpopClient = await demoDpopClient();
   // One TLS policy for every listener: TLS 1.2/1.3, FAPI 2.0 cipher suites.
   const tls = fapiTlsOptions({ key: pki.server.keyPem, cert: pki.server.pem });

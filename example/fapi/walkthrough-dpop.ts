@@ -5,8 +5,8 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { exportJWK, SignJWT } from 'jose';
 import * as oidc from 'openid-client';
-import { authorize, discover, tlsFetch } from '../../test/support/client.js';
-import type { TestPki } from '../../test/support/pki.js';
+import { authorize, discover, tlsFetch } from '../client.js';
+import type { ExamplePki } from '../pki.js';
 import { REDIRECT_URI, type FapiStack } from './stack.js';
 import { callResource, pushAuthorization } from './walkthrough.js';
 
@@ -17,7 +17,7 @@ export interface DpopCall {
   proof: string;
 }
 
-export async function dpopWalkthrough(stack: FapiStack, pki: TestPki, log: (line: string) => void): Promise<DpopCall> {
+export async function dpopWalkthrough(stack: FapiStack, pki: ExamplePki, log: (line: string) => void): Promise<DpopCall> {
   const config = await discover(stack.issuer, stack.dpopClient.metadata.client_id, {}, oidc.PrivateKeyJwt(stack.dpopClient.privateKey), tlsFetch(pki.root));
   log(`1. discovery: dpop_signing_alg_values_supported=${JSON.stringify(config.serverMetadata().dpop_signing_alg_values_supported)}`);
 

@@ -2,8 +2,8 @@
 // certificate at the mTLS alias, PKCE, the authorization response with `iss`, the code exchange,
 // a bound token at the resource server, and the same token refused with another certificate.
 import * as oidc from 'openid-client';
-import { authorize, discover, tlsFetch } from '../../test/support/client.js';
-import type { TestCertificate, TestPki } from '../../test/support/pki.js';
+import { authorize, discover, tlsFetch } from '../client.js';
+import type { ExampleCertificate, ExamplePki } from '../pki.js';
 import { REDIRECT_URI, RESOURCE, type FapiStack } from './stack.js';
 
 /** One call of the resource server, told as its status and body, or its challenge. */
@@ -31,14 +31,14 @@ export async function pushAuthorization(config: oidc.Configuration, options?: oi
   return { url, verifier };
 }
 
-export async function walkthrough(stack: FapiStack, pki: TestPki, log: (line: string) => void): Promise<string> {
+export async function walkthrough(stack: FapiStack, pki: ExamplePki, log: (line: string) => void): Promise<string> {
   // Clients send their certificate with the issuing CA; the authorization server trusts the root.
-  const client = (cert: TestCertificate) => discover(
+  const client = (cert: ExampleCertificate) => discover(
     stack.issuer,
     'tpp-mtls',
     { use_mtls_endpoint_aliases: true },
     oidc.TlsClientAuth(),
-    tlsFetch(pki.root, { ...cert, pem: cert.pem + pki.intermediate.pem }),
+    tlsFetch(pki.root, cert, [pki.intermediate]),
   );
   const config = await client(pki.clientA);
   const metadata = config.serverMetadata();
