@@ -64,19 +64,28 @@ export function createStore(options: ResolvedRedisAdapterOptions): Store {
     return waiting;
   }
 
-  /** Runs `work` once the connection is ready, unless `commandTimeout` passes first. */
+  /**
+   * Runs `work` once the connection is ready, unless `commandTimeout` passes first. One promise and
+   * one timer per call: this is on every request's path, so no race of promises.
+   */
   function deadline<T>(work: () => Promise<T>): Promise<T> {
-    let timer: NodeJS.Timeout | undefined;
-    let expired = false;
-    const late = new Promise<never>((_resolve, reject) => {
-      timer = setTimeout(() => {
+    return new Promise<T>((resolve, reject) => {
+      let expired = false;
+      const timer = setTimeout(() => {
         expired = true;
         reject(new StoreUnavailableError(`Redis did not answer within ${commandTimeout} ms (commandTimeout)`));
       }, commandTimeout);
       timer.unref();
+      const start = () => {
+        if (expired) return;
+        work().then(
+          (value) => { clearTimeout(timer); resolve(value); },
+          (error: unknown) => { clearTimeout(timer); reject(error); },
+        );
+      };
+      if (client.status === 'ready' || client.status === 'wait') start();
+      else void whenReady().then(start);
     });
-    const started = whenReady().then(() => (expired ? late : work()));
-    return Promise.race([started, late]).finally(() => clearTimeout(timer));
   }
 
   async function run<T>(model: string, operation: string, work: () => Promise<T>, absent?: () => T): Promise<T> {
