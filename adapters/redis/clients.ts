@@ -34,9 +34,12 @@ export interface ClientRegistry {
 
 type ClientConstructor = new (metadata: ClientMetadata) => { metadata(): ClientMetadata };
 
-/** Scans one server for keys matching `pattern` and returns them without the client's `keyPrefix`. */
-async function scanKeys(node: Redis, pattern: string): Promise<string[]> {
-  const clientPrefix = node.options.keyPrefix ?? '';
+/**
+ * Scans one server for keys matching `pattern` under `clientPrefix`, the `keyPrefix` of the client
+ * that wrote them, and returns them without it. SCAN patterns are never prefixed by ioredis, and a
+ * Cluster's node connections need not carry the Cluster's `keyPrefix`, so the prefix is explicit.
+ */
+async function scanKeys(node: Redis, clientPrefix: string, pattern: string): Promise<string[]> {
   const found: string[] = [];
   let cursor = '0';
   do {
@@ -84,7 +87,8 @@ export function createClientRegistry(provider: Provider, adapter: Adapter, store
     async list() {
       const nodes = store.cluster ? (store.client as Cluster).nodes('master') : [store.client as Redis];
       const pattern = store.keys.entityPattern('Client');
-      const keys = (await Promise.all(nodes.map((node) => scanKeys(node, pattern)))).flat();
+      const prefix = store.client.options.keyPrefix ?? '';
+      const keys = (await Promise.all(nodes.map((node) => scanKeys(node, prefix, pattern)))).flat();
       const records = await Promise.all(keys.map((key) => get(store.keys.entityId('Client', key))));
       return records
         .filter((record): record is ClientMetadata => record !== undefined)

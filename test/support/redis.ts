@@ -274,8 +274,9 @@ export function forEachRedis(body: (target: RedisTarget) => void): void {
     let client: Cluster;
     before(async () => {
       cluster = await sharedRedisCluster();
-      // The prefix on the node clients too: the adapter scans masters through them (clients.list).
-      client = cluster.connect({ keyPrefix: prefix, redisOptions: { keyPrefix: prefix } });
+      // The prefix on the Cluster only, as users set it: the node connections, which the adapter
+      // scans masters through (clients.list), do not carry it.
+      client = cluster.connect({ keyPrefix: prefix });
     });
     after(async () => {
       await cluster?.flush(prefix);
