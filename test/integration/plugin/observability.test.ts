@@ -4,10 +4,12 @@
 import { strict as assert } from 'node:assert';
 import { execFile } from 'node:child_process';
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
+import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { CHANNELS, type AuthenticationMessage, type ProxyUntrustedMessage, type VerdictCacheMessage } from '../../../src/index.js';
 import { postForm, tlsFetch } from '../../support/client.js';
-import { createTestPki, type TestPki } from '../../support/pki.js';
+import { makeOpensslPki, type OpensslPki } from '../../cli/openssl.js';
+import { createTestPki, type TestCertificate, type TestPki } from '../../support/pki.js';
 import { startTestProvider, type TestProvider } from '../../support/provider.js';
 import { x5t } from '../../support/thumbprint.js';
 import * as shape from '../../intake/shapes.js';
@@ -87,5 +89,46 @@ describe('observability: diagnostics channels and NODE_DEBUG', () => {
       execFile(process.execPath, ['--import', 'tsx', child], { env: { ...process.env, NODE_DEBUG: 'oidc-provider-mtls' }, encoding: 'utf8' }, (error, _stdout, err) => (error ? reject(error) : resolve(err)));
     });
     assert.match(stderr, /OIDC-PROVIDER-MTLS \d+: refused ERR_MTLS_SUBJECT_MISMATCH: the certificate does not match the registered tls_client_auth_subject_dn.*\(client tls-cc, route token\)/);
+  });
+
+  describe('with certificates made by the openssl command line, as a user makes them', () => {
+    let files: OpensslPki;
+    let opensslOp: TestProvider;
+    const pem = (name: string) => readFile(files.file(name), 'utf8');
+
+    before(async () => {
+      files = await makeOpensslPki();
+      await files.issueClient('intruder', '/C=GB/O=Example Bank/CN=intruder');
+      opensslOp = await startTestProvider({
+        pki,
+        clients: [{ ...CLIENT, client_id: 'openssl-cc' }] as never,
+        mtls: { trustAnchors: [await pem('root.pem')] },
+      });
+    });
+    after(async () => {
+      await opensslOp?.close();
+      await files?.close();
+    });
+
+    it('publishes the outcome of an openssl-made client certificate, accepted and refused, with the code the metrics count', async () => {
+      const auth = collect<AuthenticationMessage>(CHANNELS.authentication);
+      // The openssl files in the shape tlsFetch reads: the leaf, the chain it sends, the key.
+      const presented = async (name: string) => ({ pem: await pem(`${name}.pem`), chainPem: await pem('intermediate.pem'), keyPem: await pem(`${name}.key`) }) as unknown as TestCertificate;
+      const request = async (name: string) => postForm(
+        tlsFetch(pki.root, await presented(name)),
+        `${opensslOp.mtlsOrigin}/token`,
+        { grant_type: 'client_credentials', client_id: 'openssl-cc' },
+      );
+      try {
+        assert.equal((await request('client')).status, 200);
+        assert.equal((await request('intruder')).status, 401);
+      } finally {
+        auth.stop();
+      }
+      assert.deepEqual(auth.messages, [
+        { outcome: 'accepted', method: 'tls_client_auth', clientId: 'openssl-cc', source: 'socket', route: 'token' },
+        { outcome: 'refused', method: 'tls_client_auth', clientId: 'openssl-cc', code: 'ERR_MTLS_SUBJECT_MISMATCH', source: 'socket', route: 'token' },
+      ]);
+    });
   });
 });
