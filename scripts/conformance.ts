@@ -2,8 +2,8 @@
 // category. The suite lives outside the package (../shared/testdata/x509-limbo/limbo.json from the
 // repository root, or LIMBO_JSON), so this is a development aid, never part of `npm test`.
 //
-// It runs every applicable case with the default options, then again with the two checks the
-// validator makes stricter than RFC 5280 on request (README, "Positions"), and counts the policy
+// It runs every applicable case with the default options, then again with both checks the
+// validator can make stricter than RFC 5280 (docs/validation.md, "Positions"), and counts the policy
 // cases (RFC 5280 6.1 policy processing) on their own line.
 //
 // Every case that passes with the default options is listed in scripts/conformance-baseline.json:

@@ -62,9 +62,11 @@ export interface VerifyChainOptions {
    */
   requireCriticalBasicConstraints?: boolean;
   /**
-   * Refuse a path whose trust anchor is outside its own validity period. RFC 5280 6.1.1 d trusts
-   * an anchor for its name and key, whatever the dates of the certificate that carries them.
-   * @default false
+   * Refuse a path whose trust anchor is outside its own validity period. Stricter than RFC 5280
+   * 6.1.1 (d), which trusts an anchor for its name and key whatever the dates of the certificate
+   * that carries them (`false`): an expired root stops authenticating clients, as it does in
+   * OpenSSL and the proxies in front of the provider, instead of trusting on unnoticed.
+   * @default true
    */
   checkAnchorValidity?: boolean;
 }
@@ -142,11 +144,10 @@ export function resolveSettings(
   numberOption(algorithms.minRsaBits, 2048, name('algorithms.minRsaBits'), { min: 1024, integer: true });
   const maxIntermediates = numberOption(options.maxIntermediates, 8, name('maxIntermediates'), { max: 32, integer: true });
   const frozen = Object.freeze(algorithms);
-  const strictness = (option: 'requireCriticalBasicConstraints' | 'checkAnchorValidity'): boolean => booleanOption(options[option], false, name(option));
   return Object.freeze({
     policies: resolvePolicySettings(options.policies, name('policies')),
-    requireCriticalBasicConstraints: strictness('requireCriticalBasicConstraints'),
-    checkAnchorValidity: strictness('checkAnchorValidity'),
+    requireCriticalBasicConstraints: booleanOption(options.requireCriticalBasicConstraints, false, name('requireCriticalBasicConstraints')),
+    checkAnchorValidity: booleanOption(options.checkAnchorValidity, true, name('checkAnchorValidity')),
     tolerance: tolerance * 1000,
     purpose,
     algorithms: frozen,
