@@ -5,8 +5,7 @@ import { generateKeyPairSync, X509Certificate as X509 } from 'node:crypto';
 import { createServer, type Server } from 'node:https';
 import type { TLSSocket } from 'node:tls';
 import { Provider, type ClientMetadata, type Configuration } from 'oidc-provider';
-import { createMtls, createMtlsServer } from '../src/index.js';
-import { headerSource } from '../src/intake/index.js';
+import { CURRENT_PLUGIN, loadRevisionPlugin, type PluginApi } from './plugin-api.js';
 import { CLIENT_DN, DIRECT_DN, type BenchPki } from './pki.js';
 
 /**
@@ -17,9 +16,11 @@ import { CLIENT_DN, DIRECT_DN, type BenchPki } from './pki.js';
  * - `header`: this package on an RFC 9440 `Client-Cert` header source trusting loopback.
  * - `redis`: this package on the socket source, storing everything (clients included) with the
  *   Redis adapter at `BENCH_REDIS_URL` (scenario 8).
+ * - `plugin-before`, `header-before`: `plugin` and `header` with the earlier revision extracted at
+ *   `BENCH_BEFORE_ROOT` (`npm run bench -- --before=<rev>`, bench/revision.ts).
  */
-export type HostKind = 'stock' | 'plugin' | 'host' | 'header' | 'redis';
-export const HOST_KINDS: readonly HostKind[] = ['stock', 'plugin', 'host', 'header', 'redis'];
+export type HostKind = 'stock' | 'plugin' | 'host' | 'header' | 'redis' | 'plugin-before' | 'header-before';
+export const HOST_KINDS: readonly HostKind[] = ['stock', 'plugin', 'host', 'header', 'redis', 'plugin-before', 'header-before'];
 
 export const CLIENT_SECRET = 'bench-secret-not-secret';
 
@@ -74,6 +75,12 @@ function trivialMtls(): NonNullable<Configuration['features']>['mTLS'] {
   };
 }
 
+async function beforePlugin(): Promise<PluginApi> {
+  const root = process.env.BENCH_BEFORE_ROOT;
+  if (!root) throw new Error('the -before hosts need BENCH_BEFORE_ROOT');
+  return loadRevisionPlugin(root);
+}
+
 export interface StartedHost {
   provider: Provider;
   server: Server;
@@ -99,18 +106,19 @@ export async function createHost(kind: HostKind, pki: BenchPki, issuer: string):
       // `ca` makes Node verify the presented chain, which sets socket.authorized for the hook.
       server = createServer({ ...tls, requestCert: true, rejectUnauthorized: false, ca: [pki.root.pem] });
       break;
-    case 'plugin': {
-      const mtls = createMtls({ trustAnchors: [pki.root.pem] });
+    case 'plugin':
+    case 'plugin-before': {
+      const plugin = kind === 'plugin' ? CURRENT_PLUGIN : await beforePlugin();
+      const mtls = plugin.socket([pki.root.pem]);
       provider = new Provider(issuer, mtls.configure(config));
       mtls.attach(provider);
-      server = createMtlsServer(tls);
+      server = plugin.server(tls);
       break;
     }
-    case 'header': {
-      const mtls = createMtls({
-        trustAnchors: [pki.root.pem],
-        certificateSource: headerSource({ format: 'rfc9440', trustedProxies: { addresses: ['127.0.0.1/32'] } }),
-      });
+    case 'header':
+    case 'header-before': {
+      const plugin = kind === 'header' ? CURRENT_PLUGIN : await beforePlugin();
+      const mtls = plugin.header([pki.root.pem], ['127.0.0.1/32']);
       provider = new Provider(issuer, mtls.configure(config));
       mtls.attach(provider);
       server = createServer(tls);
@@ -121,11 +129,11 @@ export async function createHost(kind: HostKind, pki: BenchPki, issuer: string):
       if (!url) throw new Error('the redis host needs BENCH_REDIS_URL');
       // Loaded here only: ioredis is an optional peer of the package.
       const [{ Redis }, { createRedisAdapter }] = await Promise.all([import('ioredis'), import('../adapters/redis/index.js')]);
-      const mtls = createMtls({ trustAnchors: [pki.root.pem] });
+      const mtls = CURRENT_PLUGIN.socket([pki.root.pem]);
       // No static clients: the provider finds them in Redis, among everything else stored there.
       provider = new Provider(issuer, mtls.configure({ ...config, clients: [], adapter: createRedisAdapter({ client: new Redis(url) }) }));
       mtls.attach(provider);
-      server = createMtlsServer(tls);
+      server = CURRENT_PLUGIN.server(tls);
       break;
     }
   }
