@@ -35,8 +35,36 @@ export interface Group {
   comparisons: Comparison[];
 }
 
+/** Callers that present a client certificate, so every token they get must be bound to it. */
+export const PRESENTS_CERTIFICATE: ReadonlySet<Caller> = new Set(['tls', 'self', 'direct', 'tls-header']);
+
 /** A variant of a group. */
 export const variant = (id: string, label: string, host: HostKind, caller: Caller, mode: ConnectionMode): Variant => ({ id, label, host, caller, mode });
+
+/** The hosts that run this package, and their twins running the `--before` revision. */
+const BEFORE_TWINS: Partial<Record<HostKind, HostKind>> = { plugin: 'plugin-before', header: 'header-before' };
+
+/**
+ * `group` with the `--before` revision side by side: every variant on a host running this package
+ * gets a twin on the same host kind running `revision`, measured in the same rounds, and a row
+ * "after / before" in the scenario of the first comparison that uses the variant.
+ */
+export function withBeforeTwins(group: Group, revision: string): Group {
+  const twins = group.variants.flatMap((subject) => {
+    const host = BEFORE_TWINS[subject.host];
+    const scenario = group.comparisons.find((c) => c.variant === subject.id || c.baseline === subject.id)?.scenario;
+    if (host === undefined || scenario === undefined) return [];
+    return [{
+      variant: variant(`${subject.id}@before`, `${subject.label}, ${revision}`, host, subject.caller, subject.mode),
+      comparison: { scenario, label: `${subject.label}: after / before (${revision})`, variant: subject.id, baseline: `${subject.id}@before`, targetNote: 'within noise of 1' },
+    }];
+  });
+  return {
+    ...group,
+    variants: [...group.variants, ...twins.map((twin) => twin.variant)],
+    comparisons: [...group.comparisons, ...twins.map((twin) => twin.comparison)],
+  };
+}
 
 const FORM = { 'content-type': 'application/x-www-form-urlencoded' };
 

@@ -2,7 +2,7 @@
 import type { BenchPki } from './pki.js';
 import type { LoadGenerator, ServerProcess } from './processes.js';
 import type { Row } from './report.js';
-import { jobFor, type Group, type Variant } from './groups.js';
+import { jobFor, PRESENTS_CERTIFICATE, type Group, type Variant } from './groups.js';
 import { pairedRatio, summarize, type Summary } from './stats.js';
 
 /**
@@ -54,6 +54,9 @@ interface Round {
   resumed: number;
   errors: number;
   firstError?: string;
+  /** Tokens issued and certificate-bound, when the server counts them. */
+  tokens?: number;
+  boundTokens?: number;
 }
 
 async function measure(variant: Variant, server: ServerProcess, load: LoadGenerator, pki: BenchPki, settings: Settings, durationMs: number): Promise<Round> {
@@ -71,7 +74,17 @@ async function measure(variant: Variant, server: ServerProcess, load: LoadGenera
     resumed: after.resumed - before.resumed,
     errors: result.errors,
     ...(result.firstError === undefined ? {} : { firstError: result.firstError }),
+    ...(after.tokens === undefined || before.tokens === undefined ? {} : { tokens: after.tokens - before.tokens }),
+    ...(after.boundTokens === undefined || before.boundTokens === undefined ? {} : { boundTokens: after.boundTokens - before.boundTokens }),
   };
+}
+
+/** A client that presents a certificate must get tokens bound to it, or the variant measures something else. */
+function checkBinding(variant: Variant, round: Round): void {
+  if (!PRESENTS_CERTIFICATE.has(variant.caller) || round.tokens === undefined || round.boundTokens === undefined) return;
+  if (round.boundTokens < round.tokens) {
+    throw new Error(`${variant.label}: ${round.tokens - round.boundTokens} of the ${round.tokens} tokens of the warm-up pass are not certificate-bound`);
+  }
 }
 
 export async function measureGroup(
@@ -83,8 +96,9 @@ export async function measureGroup(
   log: (message: string) => void,
 ): Promise<GroupResult> {
   const server = serverFor;
-  // One untimed pass first: JIT, caches and connection pools of every process are warm.
-  for (const variant of group.variants) await measure(variant, server(variant), load, pki, settings, Math.min(1000, settings.durationMs));
+  // One untimed pass first: JIT, caches and connection pools of every process are warm, and the
+  // tokens issued are checked for their binding.
+  for (const variant of group.variants) checkBinding(variant, await measure(variant, server(variant), load, pki, settings, Math.min(1000, settings.durationMs)));
   const rounds = new Map<string, Round[]>(group.variants.map((variant) => [variant.id, []]));
   for (let round = 0; round < settings.rounds; round += 1) {
     // Rotate the order each round, so no variant always runs right after the same neighbour.

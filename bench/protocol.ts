@@ -11,6 +11,9 @@ export interface ServerStats {
   /** performance.now() in the server process, milliseconds. */
   at: number;
   heapUsed: number;
+  /** client_credentials tokens issued, and how many of them are certificate-bound (`x5t#S256`); bench/server.ts counts them. */
+  tokens?: number;
+  boundTokens?: number;
 }
 
 export type ServerMessage = { type: 'stats' } | { type: 'stop' };

@@ -5,6 +5,7 @@
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import type { TLSSocket } from 'node:tls';
+import type { ClientCredentials } from 'oidc-provider';
 import { createHost, HOST_KINDS, type HostKind } from './hosts.js';
 import { loadPki } from './pki.js';
 import type { ServerMessage, ServerStats } from './protocol.js';
@@ -12,8 +13,15 @@ import type { ServerMessage, ServerStats } from './protocol.js';
 const [kind, pkiFile] = process.argv.slice(2) as [HostKind, string];
 if (!HOST_KINDS.includes(kind) || !pkiFile) throw new Error('usage: server.ts <kind> <pki.json>');
 
-const { server } = await createHost(kind, await loadPki(pkiFile), 'https://localhost');
-const stats = { connections: 0, resumed: 0, requests: 0, statuses: {} as Record<string, number> };
+const { provider, server } = await createHost(kind, await loadPki(pkiFile), 'https://localhost');
+const stats = { connections: 0, resumed: 0, requests: 0, statuses: {} as Record<string, number>, tokens: 0, boundTokens: 0 };
+// Opaque tokens are `saved`, JWTs `issued`: either way the token says whether it is bound.
+const count = (token: ClientCredentials) => {
+  stats.tokens += 1;
+  if (token['x5t#S256'] !== undefined) stats.boundTokens += 1;
+};
+provider.on('client_credentials.saved', count);
+provider.on('client_credentials.issued', count);
 server.on('secureConnection', (socket: TLSSocket) => {
   stats.connections += 1;
   if (socket.isSessionReused()) stats.resumed += 1;
