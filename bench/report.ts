@@ -3,6 +3,7 @@
 import type { BenchPki } from './pki.js';
 import type { LoadGenerator } from './processes.js';
 import type { Settings } from './measure.js';
+import type { Revision } from './revision.js';
 import type { Summary } from './stats.js';
 
 /** One printed line: a ratio against its target, or a plain figure. */
@@ -42,6 +43,8 @@ export interface BenchContext {
   load: LoadGenerator;
   /** Progress output. */
   log(message: string): void;
+  /** `--before=<rev>`: the earlier revision to measure side by side with the working tree. */
+  before?: Revision;
 }
 
 /** A scenario module (bench/scenarios/<name>.ts): `export async function run(context): Promise<Row[]>`. */

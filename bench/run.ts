@@ -6,6 +6,8 @@
 //   --concurrency=N   requests in flight (default 32)
 //   --only=1,3,5      only these scenarios
 //   --scale           scenario 8 at full size (100,000 clients, 1,000,000 tokens)
+//   --before=REV      also measure git revision REV side by side with the working tree (scenarios
+//                     1 to 5): rows "after / before" (bench/revision.ts, bench/plugin-api.ts)
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,6 +16,7 @@ import type { Settings } from './measure.js';
 import { createBenchPki, savePki } from './pki.js';
 import { startLoadGenerator } from './processes.js';
 import { formatTable, type BenchContext, type Row, type ScenarioModule } from './report.js';
+import { materializeRevision, type Revision } from './revision.js';
 
 /** Every scenario module (bench/scenarios/<name>.ts), with the scenario numbers it measures. */
 const SCENARIOS: readonly { name: string; scenarios: readonly string[]; load: () => Promise<ScenarioModule> }[] = [
@@ -42,6 +45,7 @@ function positive(name: string, fallback: number): number {
 const quick = flag('quick') !== undefined;
 const scale = flag('scale') !== undefined;
 const only = flag('only')?.split(',').map((item) => item.trim()).filter(Boolean);
+const beforeName = flag('before');
 const settings: Settings = {
   rounds: positive('rounds', quick ? 1 : 5),
   durationMs: positive('duration', quick ? 500 : 2000),
@@ -57,11 +61,14 @@ const pkiFile = join(dir, 'pki.json');
 const pki = await createBenchPki();
 await savePki(pki, pkiFile);
 const load = await startLoadGenerator();
+let before: Revision | undefined;
 
 const rows: Row[] = [];
 const failures: string[] = [];
 try {
-  const context: BenchContext = { pki, pkiFile, settings, quick, scale, wanted, load, log };
+  // Extracted under `dir`, so it goes with it below.
+  if (beforeName !== undefined) before = await materializeRevision(beforeName, dir, log);
+  const context: BenchContext = { pki, pkiFile, settings, quick, scale, wanted, load, log, ...(before === undefined ? {} : { before }) };
   for (const scenario of SCENARIOS) {
     if (!scenario.scenarios.some(wanted)) continue;
     log(`bench/scenarios/${scenario.name}.ts`);
@@ -86,7 +93,8 @@ process.stdout.write(`${cpus().length} CPUs (${cpus()[0]?.model ?? 'unknown'}), 
   + 'Ratios are medians of per-round throughput ratios (min–max across rounds). The CPU cost ratio is the baseline\'s server CPU time per\n'
   + 'request over the variant\'s: what the throughput ratio would be on a dedicated core. Server CPU is the share of one core the server\n'
   + 'process got; below 90% something else limited the rate (the load generator, or other work on a shared machine), and the target is\n'
-  + 'then judged on the CPU cost ratio (marked *).\n');
+  + 'then judged on the CPU cost ratio (marked *).\n'
+  + (before === undefined ? '' : `"after / before" rows: the working tree / ${before.name} (${before.commit}), both in this run (${before.dependencies}).\n`));
 
 const out = fileURLToPath(new URL('./results/', import.meta.url));
 await mkdir(out, { recursive: true });
@@ -97,6 +105,7 @@ await writeFile(join(out, 'latest.json'), `${JSON.stringify({
   cpus: cpus().length,
   cpuModel: cpus()[0]?.model,
   settings: { ...settings, quick, scale },
+  ...(before === undefined ? {} : { before: { name: before.name, commit: before.commit, dependencies: before.dependencies } }),
   seconds,
   rows,
   failures,

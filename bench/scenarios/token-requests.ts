@@ -1,7 +1,7 @@
 // Scenarios 1 to 4: token requests against server processes (the host alone, the host with trivial
 // mTLS hooks, the plugin, the plugin behind a header source), kept-alive, new-connection and resumed
-// TLS, measured side by side.
-import { variant, type Group } from '../groups.js';
+// TLS, measured side by side; with `--before=<rev>`, each plugin variant also against that revision.
+import { variant, withBeforeTwins, type Group } from '../groups.js';
 import type { HostKind } from '../hosts.js';
 import { measureGroup } from '../measure.js';
 import { startServer, type ServerProcess } from '../processes.js';
@@ -53,16 +53,20 @@ const GROUPS: readonly Group[] = [
 ];
 
 export async function run(context: BenchContext): Promise<Row[]> {
+  const { before } = context;
   const groups = GROUPS
     .map((group) => ({ ...group, comparisons: group.comparisons.filter((comparison) => context.wanted(comparison.scenario)) }))
     .filter((group) => group.comparisons.length > 0)
     .map((group) => {
       const used = new Set(group.comparisons.flatMap((comparison) => [comparison.variant, comparison.baseline]));
       return { ...group, variants: group.variants.filter((v) => used.has(v.id)) };
-    });
+    })
+    .map((group) => (before === undefined ? group : withBeforeTwins(group, before.name)));
   const servers = new Map<HostKind, ServerProcess>();
   try {
-    for (const kind of new Set(groups.flatMap((group) => group.variants.map((v) => v.host)))) servers.set(kind, await startServer(kind, context.pkiFile));
+    for (const kind of new Set(groups.flatMap((group) => group.variants.map((v) => v.host)))) {
+      servers.set(kind, await startServer(kind, context.pkiFile, before === undefined ? {} : { BENCH_BEFORE_ROOT: before.root }));
+    }
     const rows: Row[] = [];
     for (const group of groups) {
       context.log(`measuring ${group.title} (${group.variants.length} variants x ${context.settings.rounds} rounds)`);

@@ -1,9 +1,18 @@
 // Costs of certificate validation, in microseconds per call: a first (uncached) verification of a
-// leaf -> intermediate -> root chain, a cached one, and RFC 8705 subject matching.
+// leaf -> intermediate -> root chain, a cached one, and RFC 8705 subject matching. With
+// `--before=<rev>`, the same calls on the same certificates with that revision's engine, in
+// interleaved rounds, and a row "after / before" for each.
 import { performance } from 'node:perf_hooks';
-import { ClientCertificate, createCertificateValidator, subjectMatches, verifyCertificateChain } from '../../src/certificate/index.js';
 import { issue } from '../../test/support/pki.js';
-import type { Row } from '../report.js';
+import { CURRENT_CERTIFICATE, loadRevisionCertificate, type CertificateApi } from '../plugin-api.js';
+import type { BenchContext, Row } from '../report.js';
+import { pairedRatio, summarize } from '../stats.js';
+
+interface Fixture {
+  root: string;
+  intermediate: string;
+  leaf: string;
+}
 
 async function perCall(iterations: number, run: (i: number) => unknown): Promise<number> {
   const start = performance.now();
@@ -11,19 +20,26 @@ async function perCall(iterations: number, run: (i: number) => unknown): Promise
   return ((performance.now() - start) * 1000) / iterations;
 }
 
-async function costs(): Promise<Record<string, number>> {
+async function fixture(): Promise<Fixture> {
   const root = await issue({ subject: 'CN=Bench Root,O=Bench', ca: true });
   const ica = await issue({ subject: 'CN=Bench CA,O=Bench', ca: true, issuer: root });
-  const pem = (await issue({ subject: 'CN=bench client,O=Bench,C=GB', issuer: ica, sans: [{ type: 'dns', value: 'client.bench.example' }] })).pem;
-  const chain = [ClientCertificate.from(ica.pem)];
+  const leaf = await issue({ subject: 'CN=bench client,O=Bench,C=GB', issuer: ica, sans: [{ type: 'dns', value: 'client.bench.example' }] });
+  return { root: root.pem, intermediate: ica.pem, leaf: leaf.pem };
+}
+
+const DN = 'cn=Bench Client, O=bench, C=GB';
+const DNS = 'CLIENT.bench.example';
+
+async function costs(api: CertificateApi, { root, intermediate, leaf: pem }: Fixture): Promise<Record<string, number>> {
+  const chain = [api.ClientCertificate.from(intermediate)];
   // A fresh parse each time: nothing cached on the certificate values either.
-  const first = await perCall(50, () => verifyCertificateChain(pem, { trustAnchors: [root.pem], intermediates: [ica.pem] }));
-  const validator = createCertificateValidator({ trustAnchors: [root.pem] });
-  const leaf = ClientCertificate.from(pem);
+  const first = await perCall(50, () => api.verifyCertificateChain(pem, { trustAnchors: [root], intermediates: [intermediate] }));
+  const validator = api.createCertificateValidator({ trustAnchors: [root] });
+  const leaf = api.ClientCertificate.from(pem);
   await validator.verify(leaf, chain);
   const cached = await perCall(20_000, () => validator.verify(leaf, chain));
-  const dn = await perCall(20_000, () => subjectMatches(leaf, 'tls_client_auth_subject_dn', 'cn=Bench Client, O=bench, C=GB'));
-  const dns = await perCall(20_000, () => subjectMatches(leaf, 'tls_client_auth_san_dns', 'CLIENT.bench.example'));
+  const dn = await perCall(20_000, () => api.subjectMatches(leaf, 'tls_client_auth_subject_dn', DN));
+  const dns = await perCall(20_000, () => api.subjectMatches(leaf, 'tls_client_auth_san_dns', DNS));
   return {
     'verify 3-cert chain, first (us)': first,
     'verify 3-cert chain, cached (us)': cached,
@@ -32,15 +48,63 @@ async function costs(): Promise<Record<string, number>> {
   };
 }
 
-/** Scenario 5: validation costs per call, in microseconds (in process: no server involved). */
-export async function run(): Promise<Row[]> {
-  return Object.entries(await costs()).map(([label, micros]): Row => {
+/** Before two engines are compared: both must accept the chain and match both names, or they do different work. */
+async function checkAccepts(api: CertificateApi, { root, intermediate, leaf }: Fixture, revision: string): Promise<void> {
+  const verdict = await api.verifyCertificateChain(leaf, { trustAnchors: [root], intermediates: [intermediate] });
+  const cached = await api.createCertificateValidator({ trustAnchors: [root] }).verify(api.ClientCertificate.from(leaf), [api.ClientCertificate.from(intermediate)]);
+  const names = api.subjectMatches(leaf, 'tls_client_auth_subject_dn', DN) && api.subjectMatches(leaf, 'tls_client_auth_san_dns', DNS);
+  if (!verdict.valid || !cached.valid || !names) throw new Error(`scenario 5: the ${revision} certificate engine does not accept the bench chain and names`);
+}
+
+function rowsOf(micros: Record<string, number>): Row[] {
+  return Object.entries(micros).map(([label, value]): Row => {
     const cached = /cached/.test(label);
     return {
       scenario: '5',
       label: label.replace(/ \(us\)$/, ''),
-      value: `${micros.toFixed(1)} µs`,
-      ...(cached ? { target: '< 1000 µs', met: micros < 1000 } : { target: 'report' }),
+      value: `${value.toFixed(1)} µs`,
+      ...(cached ? { target: '< 1000 µs', met: value < 1000 } : { target: 'report' }),
     };
   });
+}
+
+/** The working tree and `revision` in `rounds` interleaved rounds (alternating which runs first). */
+async function sideBySide(context: BenchContext & { before: NonNullable<BenchContext['before']> }, data: Fixture): Promise<Row[]> {
+  const { before, settings, log } = context;
+  const earlier = await loadRevisionCertificate(before.root);
+  await checkAccepts(CURRENT_CERTIFICATE, data, 'working tree');
+  await checkAccepts(earlier, data, before.name);
+  const after: Record<string, number>[] = [];
+  const prior: Record<string, number>[] = [];
+  for (let round = 0; round < settings.rounds; round += 1) {
+    if (round % 2 === 0) {
+      after.push(await costs(CURRENT_CERTIFICATE, data));
+      prior.push(await costs(earlier, data));
+    } else {
+      prior.push(await costs(earlier, data));
+      after.push(await costs(CURRENT_CERTIFICATE, data));
+    }
+    log(`  validation: round ${round + 1}/${settings.rounds} done`);
+  }
+  const labels = Object.keys(after[0]!);
+  const median = (rounds: Record<string, number>[], label: string) => summarize(rounds.map((r) => r[label]!)).median;
+  const ratios = labels.map((label): Row => {
+    const [a, b] = [median(after, label), median(prior, label)];
+    return {
+      scenario: '5',
+      label: `${label.replace(/ \(us\)$/, '')}: after / before (${before.name})`,
+      // Speed, like the throughput ratios: the earlier revision's time per call over ours.
+      ratio: pairedRatio(prior.map((r) => r[label]!), after.map((r) => r[label]!)),
+      value: `${a.toFixed(1)} vs ${b.toFixed(1)} µs`,
+      target: 'within noise of 1',
+    };
+  });
+  return [...rowsOf(Object.fromEntries(labels.map((label) => [label, median(after, label)]))), ...ratios];
+}
+
+/** Scenario 5: validation costs per call, in microseconds (in process: no server involved). */
+export async function run(context: BenchContext): Promise<Row[]> {
+  const data = await fixture();
+  const { before } = context;
+  return before === undefined ? rowsOf(await costs(CURRENT_CERTIFICATE, data)) : sideBySide({ ...context, before }, data);
 }
