@@ -1,11 +1,20 @@
 import { createHash } from 'node:crypto';
 import { AsnConvert } from '@peculiar/asn1-schema';
-import { AuthorityInfoAccessSyntax, CRLDistributionPoints } from '@peculiar/asn1-x509';
+import {
+  AuthorityInfoAccessSyntax,
+  AuthorityKeyIdentifier,
+  BasicConstraints,
+  CRLDistributionPoints,
+  ExtendedKeyUsage,
+  KeyUsage,
+  SubjectKeyIdentifier,
+} from '@peculiar/asn1-x509';
 import { CertificateMalformedError } from '../errors.js';
 import type { ClientCertificate } from './certificate.js';
 import { childrenOf, decodeOid, DerError, parseTlv, readTlv, type Tlv } from './der.js';
 import { decodeGeneralName, decodeGeneralNames, type GeneralName } from './general-names.js';
 import { decodeName, nameKey, type DistinguishedName } from './names.js';
+import { decodeDer } from './schema.js';
 import {
   decodeCertificatePolicies,
   decodeInhibitAnyPolicy,
@@ -215,38 +224,28 @@ function decodeExtensions(extensions: Map<string, { critical: boolean; value: Bu
   const get = (oid: string): Buffer | undefined => extensions.get(oid)?.value;
   let value = get(EXT.basicConstraints);
   if (value) {
-    const parts = childrenOf(parseTlv(value));
-    let ca = false;
-    let pathLength: number | undefined;
-    for (const part of parts) {
-      if (part.tag === 0x01) ca = part.content[0] !== 0;
-      else if (part.tag === 0x02) pathLength = decodeSmallInteger(part);
-      else throw new DerError('malformed basicConstraints');
+    const { cA: ca, pathLenConstraint: pathLength } = decodeDer(value, BasicConstraints, 'basicConstraints');
+    if (pathLength !== undefined && !(Number.isInteger(pathLength) && pathLength >= 0 && pathLength <= 0x7fffffff)) {
+      throw new DerError('basicConstraints pathLenConstraint must be a small non-negative INTEGER');
     }
     out.basicConstraints = pathLength === undefined ? { ca } : { ca, pathLength };
   }
   value = get(EXT.keyUsage);
-  if (value) out.keyUsage = decodeKeyUsage(parseTlv(value));
+  // Bits past decipherOnly (8) name no usage.
+  if (value) out.keyUsage = (decodeDer(value, KeyUsage, 'keyUsage').toNumber() ?? 0) & 0x1ff;
   value = get(EXT.extKeyUsage);
   if (value) {
-    const oids = childrenOf(parseTlv(value)).map((oid) => {
-      if (oid.tag !== 0x06) throw new DerError('malformed extKeyUsage');
-      return decodeOid(oid.content);
-    });
+    const oids = [...decodeDer(value, ExtendedKeyUsage, 'extKeyUsage')];
     // RFC 5280 4.2.1.12: KeyPurposeId SEQUENCE SIZE (1..MAX).
     if (oids.length === 0) throw new CertificateMalformedError('the extKeyUsage extension is empty');
     out.extendedKeyUsage = oids;
   }
   value = get(EXT.subjectKeyIdentifier);
-  if (value) {
-    const element = parseTlv(value);
-    if (element.tag !== 0x04) throw new DerError('malformed subjectKeyIdentifier');
-    out.subjectKeyId = element.content;
-  }
+  if (value) out.subjectKeyId = Buffer.from(decodeDer(value, SubjectKeyIdentifier, 'subjectKeyIdentifier').buffer);
   value = get(EXT.authorityKeyIdentifier);
   if (value) {
-    const keyId = childrenOf(parseTlv(value)).find((part) => part.tag === 0x80);
-    if (keyId) out.authorityKeyId = keyId.content;
+    const keyId = decodeDer(value, AuthorityKeyIdentifier, 'authorityKeyIdentifier').keyIdentifier;
+    if (keyId) out.authorityKeyId = Buffer.from(keyId.buffer);
   }
   value = get(EXT.subjectAltName);
   if (value) {
@@ -286,16 +285,6 @@ function decodeSmallInteger(element: Tlv): number {
     throw new DerError('expected a small non-negative INTEGER');
   }
   return element.content.readUIntBE(0, element.content.length);
-}
-
-function decodeKeyUsage(element: Tlv): number {
-  if (element.tag !== 0x03 || element.content.length < 1) throw new DerError('malformed keyUsage');
-  let flags = 0;
-  for (let bit = 0; bit < 9; bit += 1) {
-    const byte = element.content[1 + (bit >> 3)];
-    if (byte !== undefined && byte & (0x80 >> (bit & 7))) flags |= 1 << bit;
-  }
-  return flags;
 }
 
 function decodeNameConstraints(value: Buffer): NonNullable<CertificateProfile['nameConstraints']> {
