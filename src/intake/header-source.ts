@@ -1,10 +1,9 @@
-import { createHash } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { ConfigurationError, HeaderMalformedError, MtlsError, ProxyUntrustedError } from '../errors.js';
+import { DecodedHeaders } from './decoded-headers.js';
 import { FORMATS, type HeaderFormat } from './formats/formats.js';
 import { HEADER_FORMATS, parseClientCertificateHeader, resolveLimits, type CustomHeaderDecoder, type ParseHeaderOptions } from './parse.js';
 import { ProxyTrust, type TrustedProxyOptions } from './proxy/trust.js';
-import { Cache } from '../util/cache.js';
 import { numberOption, onlyKnownKeys } from '../util/options.js';
 import { NONE, type CertificateSource, type IntakeResult, type PresentedCertificate } from './source.js';
 
@@ -35,6 +34,7 @@ export interface HeaderSourceOptions {
   /**
    * How many decoded header values to keep, so a client's certificate is decoded once, not on
    * every request (a `custom` decoder must therefore be a pure function of the header values).
+   * Each entry keeps the header values it was decoded from, to compare them in full: a few KB.
    * @default 10000
    */
   cacheSize?: number;
@@ -82,10 +82,12 @@ export function headerSource(options: HeaderSourceOptions, path = 'certificateSo
   const parseOptions: ParseHeaderOptions = resolveLimits(options, path);
   if (options.decode !== undefined) parseOptions.decode = options.decode;
   const absent = new Set(['', ...spec?.absent ?? []]);
+  // Looking a certificate up in the set would hash all of it: only values this short can be one.
+  const longestAbsent = Math.max(...[...absent].map((text) => text.length));
   const name = format === 'custom' ? `header:${header}` : format;
 
   const cacheSize = numberOption(options.cacheSize, 10_000, `${path}.cacheSize`, { exclusive: true, integer: true });
-  const decoded = new Cache<PresentedCertificate>(cacheSize);
+  const decoded = new DecodedHeaders(cacheSize);
 
   function read(req: IncomingMessage): IntakeResult {
     const value = req.headersDistinct?.[header];
@@ -98,16 +100,16 @@ export function headerSource(options: HeaderSourceOptions, path = 'certificateSo
     if (value === undefined) {
       return { kind: 'refused', error: new HeaderMalformedError(`the ${chainHeader} header came without the ${header} header`) };
     }
-    if (value.length === 1 && absent.has(value[0]!.trim())) return NONE;
+    const only = value.length === 1 ? value[0]!.trim() : undefined;
+    if (only !== undefined && only.length <= longestAbsent && absent.has(only)) return NONE;
     // A proxy sends the same header on every request of a client: decode each value once.
-    const key = createHash('sha256').update(value.join('\n')).update('\0').update(chain?.join('\n') ?? '').digest('base64url');
     const now = Date.now();
-    const known = decoded.get(key, now);
+    const known = decoded.get(value, chain, now);
     if (known !== undefined) return { kind: 'certificate', certificate: known };
     try {
       const { leaf, chain: intermediates } = parseClientCertificateHeader(format, value, { ...parseOptions, chain });
       const certificate: PresentedCertificate = { leaf, chain: intermediates, source: name };
-      decoded.set(key, certificate, Date.parse(leaf.x509.validTo), now);
+      decoded.set(value, chain, certificate, Date.parse(leaf.x509.validTo), now);
       return { kind: 'certificate', certificate };
     } catch (cause) {
       const error = cause instanceof MtlsError ? cause : new HeaderMalformedError(`the ${header} header could not be decoded`, { cause });
