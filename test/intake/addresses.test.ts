@@ -12,6 +12,16 @@ describe('AddressSet (trusted proxy networks)', () => {
     }
   });
 
+  it('answers the same when asked again, from memory or not', () => {
+    const set = new AddressSet(['10.0.0.0/8'], 'addresses');
+    const asked = ['10.1.2.3', '11.0.0.1', 'not-an-ip', '::ffff:10.1.2.3', '10.1.2.3', '11.0.0.1', 'not-an-ip', '::ffff:10.1.2.3'];
+    assert.deepEqual(asked.map((address) => set.has(address)), [true, false, false, true, true, false, false, true]);
+    // More addresses than it remembers: the first ones are asked again after being forgotten.
+    for (let i = 0; i < 2000; i += 1) assert.equal(set.has(`10.${i >> 8}.${i & 255}.1`), true);
+    assert.equal(set.has('11.0.0.1'), false);
+    assert.equal(set.has('10.1.2.3'), true);
+  });
+
   it('refuses what is not a CIDR, naming the entry', () => {
     for (const bad of ['10.0.0.0/', '10.0.0.0/8/8', '10.0.0.0/-1', '10.0.0.0/1e1', '::/129', 'example.com/8', '10.0.0.0/033x', 42]) {
       assert.throws(() => new AddressSet(['127.0.0.1', bad as string], 'x.addresses'), /^ConfigurationError: x\.addresses\[1\] must be a CIDR/);

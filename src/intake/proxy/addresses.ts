@@ -1,5 +1,13 @@
 import { BlockList, isIP } from 'node:net';
 import { ConfigurationError } from '../../errors.js';
+import { Cache } from '../../util/cache.js';
+
+/**
+ * Addresses whose answer is kept: a proxy connects from a few addresses, and BlockList.check costs
+ * a few microseconds per call (it builds a SocketAddress). Bounded, so that many peers or forged
+ * X-Forwarded-For entries only evict each other.
+ */
+const REMEMBERED_ADDRESSES = 1024;
 
 /**
  * A set of trusted networks. IPv4 networks also match IPv4-mapped IPv6 peers (`::ffff:10.0.0.1`,
@@ -7,6 +15,7 @@ import { ConfigurationError } from '../../errors.js';
  */
 export class AddressSet {
   readonly #list = new BlockList();
+  readonly #answers = new Cache<boolean>(REMEMBERED_ADDRESSES);
 
   /** @param cidrs like `10.0.0.0/8`, `::1/128` or a bare address; `path` names the option. */
   constructor(cidrs: readonly string[], path: string) {
@@ -30,8 +39,12 @@ export class AddressSet {
   /** Whether `address` (as Node reports it, or as written in X-Forwarded-For) is in the set. */
   has(address: string | undefined): boolean {
     if (address === undefined) return false;
+    // The list never changes after construction, so an answer stays true.
+    const known = this.#answers.get(address, 0);
+    if (known !== undefined) return known;
     const family = isIP(address);
-    if (family === 0) return false;
-    return this.#list.check(address, family === 6 ? 'ipv6' : 'ipv4');
+    const answer = family !== 0 && this.#list.check(address, family === 6 ? 'ipv6' : 'ipv4');
+    this.#answers.set(address, answer, Infinity, 0);
+    return answer;
   }
 }
