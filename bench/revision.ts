@@ -36,19 +36,11 @@ async function run(command: string, args: readonly string[], cwd: string, stdout
   return out;
 }
 
-/** `git archive <commit> | tar -x -C <dir>`, without a shell. */
+/** The tree of `commit`, as `git archive` makes it, extracted into `dir` (the archive goes next to it). */
 async function extract(commit: string, dir: string): Promise<void> {
-  const git = spawn('git', ['archive', '--format=tar', commit], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
-  const tar = spawn('tar', ['-x', '-C', dir], { stdio: ['pipe', 'ignore', 'pipe'] });
-  git.stdout.pipe(tar.stdin);
-  let err = '';
-  for (const child of [git, tar]) child.stderr!.setEncoding('utf8').on('data', (chunk: string) => { err += chunk; });
-  const exit = (child: ReturnType<typeof spawn>) => new Promise<number | null>((resolve, reject) => {
-    child.once('error', reject);
-    child.once('close', resolve);
-  });
-  const [gitCode, tarCode] = await Promise.all([exit(git), exit(tar)]);
-  if (gitCode !== 0 || tarCode !== 0) throw new Error(`extracting ${commit} failed (git ${gitCode}, tar ${tarCode}): ${err.trim()}`);
+  const archive = `${dir}.tar`;
+  await run('git', ['archive', '--format=tar', `--output=${archive}`, commit], REPO);
+  await run('tar', ['-x', '-f', archive, '-C', dir], dir);
 }
 
 type Lockfile = { packages?: Record<string, { version?: string }> };
