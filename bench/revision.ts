@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 const REPO = fileURLToPath(new URL('../', import.meta.url));
 
 export interface Revision {
-  /** As given on the command line, e.g. `4b52eb1` or `v0.1.0`. */
+  /** As given on the command line, e.g. `4b52eb1`, `HEAD~3` or a tag. */
   readonly name: string;
   /** The commit it resolved to. */
   readonly commit: string;
@@ -60,7 +60,7 @@ async function lockfileDifferences(revisionRoot: string): Promise<string[]> {
 
 /** Resolves `name` and extracts its tree into `<parent>/before`, with its dependencies. */
 export async function materializeRevision(name: string, parent: string, log: (message: string) => void): Promise<Revision> {
-  if (name === '') throw new Error('--before needs a git revision, e.g. --before=v0.1.0');
+  if (name === '') throw new Error('--before needs a git revision, e.g. --before=HEAD~1 or a commit or tag');
   const commit = (await run('git', ['rev-parse', '--verify', '--end-of-options', `${name}^{commit}`], REPO)).trim();
   const root = join(parent, 'before');
   await mkdir(root);
