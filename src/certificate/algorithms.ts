@@ -1,5 +1,7 @@
 import { createPublicKey, verify as cryptoVerify, type KeyObject } from 'node:crypto';
-import { childrenOf, decodeOid, parseTlv } from './der.js';
+import { RsaSaPssParams } from '@peculiar/asn1-rsa';
+import { AlgorithmIdentifier } from '@peculiar/asn1-x509';
+import { decodeDer } from './schema.js';
 
 /** Which algorithms path validation accepts. */
 export interface AlgorithmPolicy {
@@ -63,22 +65,20 @@ export function verifySignature(
   key: KeyObject,
   policy: AlgorithmPolicy,
 ): SignatureCheck {
-  let oid: string;
-  let params: ReturnType<typeof parseTlv> | undefined;
+  let identifier: AlgorithmIdentifier;
   try {
-    const [id, parameters] = childrenOf(parseTlv(algorithm));
-    oid = decodeOid(id!.content);
-    params = parameters;
+    identifier = decodeDer(algorithm, AlgorithmIdentifier, 'AlgorithmIdentifier');
   } catch {
     return 'invalid';
   }
+  const oid = identifier.algorithm;
   const scheme = SCHEMES[oid];
   if (scheme === undefined) return { weak: `unsupported signature algorithm ${oid}` };
   if (scheme.weak === 'broken') return { weak: `the ${scheme.hash?.toUpperCase()} signature algorithm is broken` };
   if (scheme.weak === 'sha1' && !policy.allowSha1) return { weak: 'SHA-1 signatures are not accepted' };
   try {
     if (scheme.family === 'rsa-pss') {
-      const pss = decodePssParams(params);
+      const pss = decodePssParams(identifier.parameters);
       if (pss.hash === 'sha1' && !policy.allowSha1) return { weak: 'SHA-1 signatures are not accepted' };
       return cryptoVerify(pss.hash, data, { key, padding: 6 /* RSA_PKCS1_PSS_PADDING */, saltLength: pss.saltLength }, signature) ? 'valid' : 'invalid';
     }
@@ -90,20 +90,10 @@ export function verifySignature(
   }
 }
 
-// RFC 4055 section 3.1 RSASSA-PSS-params, with its SHA-1 defaults.
-function decodePssParams(params: ReturnType<typeof parseTlv> | undefined): { hash: string; saltLength: number } {
-  let hash = 'sha1';
-  let saltLength = 20;
-  for (const field of params?.tag === 0x30 ? childrenOf(params) : []) {
-    const [inner] = childrenOf(field);
-    if (field.tag === 0xa0 && inner) {
-      const [id] = childrenOf(inner);
-      hash = HASH_OIDS[decodeOid(id!.content)] ?? 'unsupported';
-    } else if (field.tag === 0xa2 && inner) {
-      saltLength = inner.content.readUIntBE(0, inner.content.length);
-    }
-  }
-  return { hash, saltLength };
+// RFC 4055 section 3.1 RSASSA-PSS-params; the schema supplies the SHA-1 defaults of absent fields.
+function decodePssParams(parameters: ArrayBuffer | null | undefined): { hash: string; saltLength: number } {
+  const params = parameters ? decodeDer(Buffer.from(parameters), RsaSaPssParams, 'RSASSA-PSS-params') : new RsaSaPssParams();
+  return { hash: HASH_OIDS[params.hashAlgorithm.algorithm] ?? 'unsupported', saltLength: params.saltLength };
 }
 
 const keys = new WeakMap<Buffer, KeyObject | Error>();
