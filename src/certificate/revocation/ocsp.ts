@@ -1,13 +1,14 @@
 import { createHash } from 'node:crypto';
 import { AsnConvert, OctetString } from '@peculiar/asn1-schema';
-import { AlgorithmIdentifier, CRLReasons } from '@peculiar/asn1-x509';
+import { AlgorithmIdentifier, CRLReasons, SubjectPublicKeyInfo } from '@peculiar/asn1-x509';
 import { BasicOCSPResponse, CertID, OCSPRequest, OCSPResponse, OCSPResponseStatus, Request, TBSRequest, type RevokedInfo } from '@peculiar/asn1-ocsp';
 import { publicKeyOf, verifySignature, type AlgorithmPolicy } from '../algorithms.js';
 import { ClientCertificate } from '../certificate.js';
-import { childrenOf, parseTlv } from '../der.js';
+import { parseTlv } from '../der.js';
 import { assertOcspResponseDer } from '../x509-der.js';
 import { nameKey, decodeName } from '../names.js';
 import { profileOf } from '../profile.js';
+import { decodeDer } from '../schema.js';
 import { fetchRevocationData, type FetchLimits } from './fetch.js';
 import type { RevocationStatus } from './types.js';
 
@@ -35,8 +36,7 @@ function certId(certificate: ClientCertificate, issuer: ClientCertificate): { id
 
 // The subjectPublicKey BIT STRING's bits, without the unused-bits octet (RFC 6960 4.1.1).
 function subjectPublicKeyBits(spki: Buffer): Buffer {
-  const [, bits] = childrenOf(parseTlv(spki));
-  return bits!.content.subarray(1);
+  return Buffer.from(decodeDer(spki, SubjectPublicKeyInfo, 'subjectPublicKeyInfo').subjectPublicKey);
 }
 
 /** Builds the DER OCSPRequest for one certificate (no nonce, so responses can be cached, RFC 5019). */
@@ -74,11 +74,13 @@ export function checkOcspResponse(der: Buffer, certificate: ClientCertificate, i
   if (response.responseBytes?.responseType !== BASIC_RESPONSE) throw new Error('the response is not a basic OCSP response');
   const basicDer = Buffer.from(response.responseBytes.response.buffer);
   const basic = AsnConvert.parse(basicDer, BasicOCSPResponse);
-  const [tbs, algorithm] = childrenOf(parseTlv(basicDer));
+  // The schema keeps tbsResponseData's bytes as received: the signature is over exactly those.
+  const tbs = Buffer.from(basic.tbsResponseDataRaw!);
+  const algorithm = Buffer.from(AsnConvert.serialize(basic.signatureAlgorithm));
   const signer = responseSigner(basic, issuer, at, settings);
   const key = publicKeyOf(profileOf(signer).spki);
   if (key instanceof Error) throw key;
-  const outcome = verifySignature(tbs!.bytes, algorithm!.bytes, Buffer.from(basic.signature).subarray(1), key, settings.algorithms);
+  const outcome = verifySignature(tbs, algorithm, Buffer.from(basic.signature).subarray(1), key, settings.algorithms);
   if (outcome !== 'valid') throw new Error(outcome === 'invalid' ? 'the OCSP response signature does not verify' : outcome.weak);
   const wanted = certId(certificate, issuer);
   const single = basic.tbsResponseData.responses.find((entry) => entry.certID.hashAlgorithm.algorithm === SHA1
