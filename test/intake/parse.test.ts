@@ -96,8 +96,12 @@ describe('parseClientCertificateHeader', () => {
     it('refuses a chain list with anything but byte sequences', () => {
       const one = shape.rfc9440(pki.intermediate);
       malformed('rfc9440', shape.rfc9440(leaf), { chain: `${one},` }, /trailing comma/);
-      malformed('rfc9440', shape.rfc9440(leaf), { chain: `(${one})` }, /inner lists/);
+      malformed('rfc9440', shape.rfc9440(leaf), { chain: `(${one})` }, /a list member is not a byte sequence/);
+      malformed('rfc9440', shape.rfc9440(leaf), { chain: `(${one}` }, /expected " " or "\)" after an inner list member/);
+      malformed('rfc9440', shape.rfc9440(leaf), { chain: '(' }, /unterminated inner list/);
       malformed('rfc9440', shape.rfc9440(leaf), { chain: `${one}, tok` }, /not a byte sequence/);
+      // The whole list is read first: a syntax error after a member of another type is reported as one.
+      malformed('rfc9440', shape.rfc9440(leaf), { chain: `tok, ${one},` }, /trailing comma/);
       malformed('rfc9440', shape.rfc9440(leaf), { chain: `${one} ${one}` }, /expected ","/);
       malformed('rfc9440', shape.rfc9440(leaf), { chain: `${one}, :AAAA:` }, /chain certificate/);
     });

@@ -5,7 +5,7 @@ import { decodeBase64 } from './base64.js';
  * The part of RFC 8941 (Structured Field Values) that RFC 9440 needs: an Item whose value is a
  * Byte Sequence (`Client-Cert`), and a List of them (`Client-Cert-Chain`). Parsing follows the
  * algorithms of RFC 8941 section 4.2; parameters are parsed for syntax and then ignored, as RFC
- * 9440 defines none. Every other bare item is parsed only to be refused.
+ * 9440 defines none. Every other bare item, and an inner list, is parsed only to be refused.
  */
 class Cursor {
   index = 0;
@@ -44,19 +44,23 @@ export function parseByteSequenceItem(text: string, what: string): Buffer {
 /**
  * RFC 8941 section 4.2.1: a List whose members must all be byte sequences (RFC 9440 section 2.3).
  * `limit` bounds the work: parsing stops as soon as the list has more members than allowed.
+ * Otherwise the whole list is read before the members' types are checked, so that a list with a
+ * syntax error is always refused as one.
  */
 export function parseByteSequenceList(text: string, what: string, limit: number): Buffer[] {
   const cursor: Cursor = new Cursor(text, what);
   cursor.skip(' ');
   const members: Buffer[] = [];
+  let count = 0;
+  let others = false;
   while (!cursor.done) {
-    if (cursor.peek() === '(') cursor.fail('inner lists are not allowed here');
-    const item = parseItem(cursor);
-    if (item.type !== 'binary') cursor.fail('a list member is not a byte sequence');
-    members.push(item.value);
-    if (members.length > limit) {
+    const item = cursor.peek() === '(' ? parseInnerList(cursor) : parseItem(cursor);
+    count += 1;
+    if (count > limit) {
       throw new HeaderMalformedError(`${what} has more than ${limit} certificates`, { code: 'ERR_MTLS_HEADER_TOO_LARGE' });
     }
+    if (item.type === 'binary') members.push(item.value);
+    else others = true;
     cursor.skip(' \t');
     if (cursor.done) break;
     if (cursor.peek() !== ',') cursor.fail('expected "," between list members');
@@ -64,6 +68,7 @@ export function parseByteSequenceList(text: string, what: string, limit: number)
     cursor.skip(' \t');
     if (cursor.done) cursor.fail('trailing comma');
   }
+  if (others) cursor.fail('a list member is not a byte sequence');
   return members;
 }
 
@@ -71,6 +76,22 @@ function parseItem(cursor: Cursor): Bare {
   const item = parseBareItem(cursor);
   parseParameters(cursor);
   return item;
+}
+
+/** RFC 8941 section 4.2.1.2, parsed for its syntax only: an inner list is never a byte sequence. */
+function parseInnerList(cursor: Cursor): Bare {
+  cursor.index += 1;
+  while (!cursor.done) {
+    cursor.skip(' ');
+    if (cursor.peek() === ')') {
+      cursor.index += 1;
+      parseParameters(cursor);
+      return { type: 'other' };
+    }
+    parseItem(cursor);
+    if (cursor.peek() !== ' ' && cursor.peek() !== ')') cursor.fail('expected " " or ")" after an inner list member');
+  }
+  return cursor.fail('unterminated inner list');
 }
 
 function parseParameters(cursor: Cursor): void {
