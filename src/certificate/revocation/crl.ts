@@ -1,3 +1,4 @@
+import { CRLReason } from '@peculiar/asn1-x509';
 import { verifySignature, publicKeyOf, type AlgorithmPolicy } from '../algorithms.js';
 import type { ClientCertificate } from '../certificate.js';
 import { childrenOf, decodeOid, parseTlv, type Tlv } from '../der.js';
@@ -5,6 +6,7 @@ import { assertCrlDer } from '../x509-der.js';
 import { decodeGeneralNames } from '../general-names.js';
 import { decodeName, nameKey } from '../names.js';
 import { decodeTime, KEY_USAGE, profileOf } from '../profile.js';
+import { decodeDer } from '../schema.js';
 import { decodeIssuingDistributionPoint, type IssuingDistributionPoint } from './distribution-points.js';
 import { fetchRevocationData, type FetchLimits } from './fetch.js';
 import { Cache } from '../../util/cache.js';
@@ -51,6 +53,9 @@ const ENTRY_EXTENSIONS = new Set([REASON_CODE, '2.5.29.23' /* holdInstructionCod
  */
 function verifyCrl(der: Buffer, issuer: ClientCertificate, algorithms: AlgorithmPolicy): VerifiedCrl {
   assertCrlDer(der); // extension values and DEFAULTs too, not only the elements parseTlv walks
+  // The layout is walked with the DER reader rather than the CertificateList schema: the schema
+  // took 25 times as long on a 1,000-entry CRL (165 ms against 7) and asn1js refuses more than
+  // 10,000 nodes (about 2,500 entries). Extension values are decoded with their schemas.
   const [tbs, algorithm, signature, extra] = childrenOf(parseTlv(der));
   if (tbs?.tag !== 0x30 || algorithm?.tag !== 0x30 || signature?.tag !== 0x03 || extra !== undefined) throw new Error('the CRL is not a CertificateList');
   const fields = childrenOf(tbs);
@@ -149,8 +154,12 @@ function readExtensions(element: Tlv | undefined, what: string): Map<string, { c
 }
 
 function decodeReason(value: Buffer): string {
-  const element = parseTlv(value);
-  const reason = element.tag === 0x0a && element.content.length === 1 ? REASONS[element.content[0]!] : undefined;
+  let reason: string | undefined;
+  try {
+    reason = REASONS[decodeDer(value, CRLReason, 'reasonCode').reason];
+  } catch {
+    reason = undefined;
+  }
   if (reason === undefined) throw new Error('a CRL entry has a malformed reasonCode');
   return reason;
 }
