@@ -231,8 +231,8 @@ function decodeExtensions(extensions: Map<string, { critical: boolean; value: Bu
     out.basicConstraints = pathLength === undefined ? { ca } : { ca, pathLength };
   }
   value = get(EXT.keyUsage);
-  // Bits past decipherOnly (8) name no usage.
-  if (value) out.keyUsage = (decodeDer(value, KeyUsage, 'keyUsage').toNumber() ?? 0) & 0x1ff;
+  // Bits past decipherOnly (8) name no usage; no bits at all is NaN, which the mask makes 0.
+  if (value) out.keyUsage = decodeDer(value, KeyUsage, 'keyUsage').toNumber() & 0x1ff;
   value = get(EXT.extKeyUsage);
   if (value) {
     const oids = [...decodeDer(value, ExtendedKeyUsage, 'extKeyUsage')];

@@ -12,11 +12,13 @@ import { DerError } from './der.js';
  */
 export function decodeDer<T>(bytes: Buffer, schema: new () => T, what: string): T {
   let value: T;
+  let encoded: Buffer;
   try {
     value = AsnConvert.parse(bytes, schema);
+    encoded = Buffer.from(AsnConvert.serialize(value));
   } catch (cause) {
     throw new DerError(`malformed ${what}: ${(cause as Error).message}`, { cause });
   }
-  if (!Buffer.from(AsnConvert.serialize(value)).equals(bytes)) throw new DerError(`malformed ${what}: not a DER value of its ASN.1 type`);
+  if (!encoded.equals(bytes)) throw new DerError(`malformed ${what}: not a DER value of its ASN.1 type`);
   return value;
 }

@@ -1,6 +1,15 @@
-import { childrenOf, DerError, parseTlv, type Tlv } from '../der.js';
+import { AsnConvert } from '@peculiar/asn1-schema';
+import {
+  CRLDistributionPoints,
+  IssuingDistributionPoint as IssuingDistributionPointSchema,
+  type DistributionPointName,
+  type GeneralName as SchemaGeneralName,
+  type Reason,
+} from '@peculiar/asn1-x509';
+import { DerError, parseTlv } from '../der.js';
 import { decodeGeneralName, type GeneralName } from '../general-names.js';
 import { nameKey } from '../names.js';
+import { decodeDer } from '../schema.js';
 import { normalizeSan } from '../subject.js';
 
 /**
@@ -53,15 +62,11 @@ export interface IssuingDistributionPoint {
 
 /** Decodes a cRLDistributionPoints extension value. @throws {DerError} when it is not DER of that type. */
 export function decodeDistributionPoints(value: Buffer): DistributionPoint[] {
-  const sequence = parseTlv(value);
-  if (sequence.tag !== 0x30) throw new DerError('cRLDistributionPoints must be a SEQUENCE');
-  const points = childrenOf(sequence).map((element) => {
-    if (element.tag !== 0x30) throw new DerError('a DistributionPoint must be a SEQUENCE');
-    const fields = taggedFields(element, 2);
+  const points = decodeDer(value, CRLDistributionPoints, 'cRLDistributionPoints').map((entry) => {
     const point: { name?: PointName; reasons?: ReasonMask; crlIssuer?: readonly GeneralName[] } = {};
-    if (fields[0]) point.name = decodePointName(fields[0]);
-    if (fields[1]) point.reasons = decodeReasonFlags(fields[1]);
-    if (fields[2]) point.crlIssuer = decodeNames(fields[2]);
+    if (entry.distributionPoint) point.name = pointName(entry.distributionPoint);
+    if (entry.reasons) point.reasons = reasonMask(entry.reasons);
+    if (entry.cRLIssuer) point.crlIssuer = generalNames(entry.cRLIssuer);
     // RFC 5280 4.2.1.13: either distributionPoint or cRLIssuer MUST be present.
     if (point.name === undefined && point.crlIssuer === undefined) throw new DerError('a DistributionPoint names neither a point nor a CRL issuer');
     return point;
@@ -72,19 +77,21 @@ export function decodeDistributionPoints(value: Buffer): DistributionPoint[] {
 
 /** Decodes an issuingDistributionPoint extension value. @throws {DerError} when it is not DER of that type. */
 export function decodeIssuingDistributionPoint(value: Buffer): IssuingDistributionPoint {
-  const sequence = parseTlv(value);
-  if (sequence.tag !== 0x30) throw new DerError('issuingDistributionPoint must be a SEQUENCE');
-  const fields = taggedFields(sequence, 5);
+  // A DEFAULT FALSE written out, or TRUE in another octet than 0xff, does not encode back: decodeDer refuses it.
+  const fields = decodeDer(value, IssuingDistributionPointSchema, 'issuingDistributionPoint');
   const idp = {
-    onlyContainsUserCerts: fields[1] ? decodeTrue(fields[1]) : false,
-    onlyContainsCACerts: fields[2] ? decodeTrue(fields[2]) : false,
-    indirectCRL: fields[4] ? decodeTrue(fields[4]) : false,
-    onlyContainsAttributeCerts: fields[5] ? decodeTrue(fields[5]) : false,
-    ...(fields[0] ? { name: decodePointName(fields[0]) } : {}),
-    ...(fields[3] ? { onlySomeReasons: decodeReasonFlags(fields[3]) } : {}),
+    onlyContainsUserCerts: fields.onlyContainsUserCerts,
+    onlyContainsCACerts: fields.onlyContainsCACerts,
+    indirectCRL: fields.indirectCRL,
+    onlyContainsAttributeCerts: fields.onlyContainsAttributeCerts,
+    ...(fields.distributionPoint ? { name: pointName(fields.distributionPoint) } : {}),
+    ...(fields.onlySomeReasons ? { onlySomeReasons: reasonMask(fields.onlySomeReasons) } : {}),
   };
   // RFC 5280 5.2.5: never an empty sequence, and at most one of the three "only" booleans.
-  if (fields.every((field) => field === undefined)) throw new DerError('issuingDistributionPoint must not be empty');
+  if (idp.name === undefined && idp.onlySomeReasons === undefined && !idp.indirectCRL && !idp.onlyContainsUserCerts && !idp.onlyContainsCACerts
+    && !idp.onlyContainsAttributeCerts) {
+    throw new DerError('issuingDistributionPoint must not be empty');
+  }
   if (Number(idp.onlyContainsUserCerts) + Number(idp.onlyContainsCACerts) + Number(idp.onlyContainsAttributeCerts) > 1) {
     throw new DerError('issuingDistributionPoint asserts more than one of onlyContainsUserCerts, onlyContainsCACerts, onlyContainsAttributeCerts');
   }
@@ -108,63 +115,29 @@ function sameName(a: GeneralName, b: GeneralName): boolean {
   return left !== null && left === normalizeSan(b);
 }
 
-// The context-tagged fields [0]..[max] of a SEQUENCE, each at most once and in increasing order,
-// as DER requires; an unknown tag is refused rather than skipped.
-function taggedFields(sequence: Tlv, max: number): (Tlv | undefined)[] {
-  const fields: (Tlv | undefined)[] = new Array<Tlv | undefined>(max + 1).fill(undefined);
-  let last = -1;
-  for (const element of childrenOf(sequence)) {
-    if (element.tagClass !== 0x80 || element.tagNumber > max || element.tagNumber <= last) {
-      throw new DerError(`unexpected field [${element.tagNumber}] in a distribution point`);
-    }
-    fields[element.tagNumber] = element;
-    last = element.tagNumber;
-  }
-  return fields;
+function pointName(name: DistributionPointName): PointName {
+  if (name.fullName) return { kind: 'fullName', names: generalNames(name.fullName) };
+  if (name.nameRelativeToCRLIssuer?.length === 0) throw new DerError('empty nameRelativeToCRLIssuer');
+  return { kind: 'nameRelativeToCRLIssuer' };
 }
 
-// [0] DistributionPointName: a tagged CHOICE, hence an explicit wrapper around one alternative.
-function decodePointName(wrapper: Tlv): PointName {
-  const [choice, extra] = wrapper.constructed ? childrenOf(wrapper) : [];
-  if (choice === undefined || extra !== undefined || choice.tagClass !== 0x80 || !choice.constructed) {
-    throw new DerError('malformed DistributionPointName');
-  }
-  if (choice.tagNumber === 0) return { kind: 'fullName', names: decodeNames(choice) };
-  if (choice.tagNumber === 1) {
-    if (childrenOf(choice).length === 0) throw new DerError('empty nameRelativeToCRLIssuer');
-    return { kind: 'nameRelativeToCRLIssuer' };
-  }
-  throw new DerError('malformed DistributionPointName');
-}
-
-// GeneralNames under an implicit tag: SEQUENCE SIZE (1..MAX) OF GeneralName.
-function decodeNames(element: Tlv): GeneralName[] {
-  if (!element.constructed) throw new DerError('malformed GeneralNames');
-  const names = childrenOf(element).map(decodeGeneralName);
+// GeneralNames SIZE (1..MAX). Each name is read from its own bytes by decodeGeneralName: the
+// schema turns an iPAddress into text and keeps no DER of a directoryName's values. Encoding a
+// part of a value that encoded back to the input (decodeDer) gives that part's bytes as received.
+function generalNames(names: readonly SchemaGeneralName[]): GeneralName[] {
   if (names.length === 0) throw new DerError('GeneralNames must not be empty');
-  return names;
+  return names.map((name) => decodeGeneralName(parseTlv(Buffer.from(AsnConvert.serialize(name)))));
 }
 
-// ReasonFlags under an implicit tag: a BIT STRING, named bits numbered from the first octet's top bit.
-function decodeReasonFlags(element: Tlv): ReasonMask {
-  const { content } = element;
-  if (element.constructed || content.length === 0 || content[0]! > 7 || (content.length === 1 && content[0] !== 0)) {
+// ReasonFlags, a BIT STRING of named bits numbered from the first octet's top bit, as the schema's
+// number has them (bit i is 1 << i).
+function reasonMask(reasons: Reason): ReasonMask {
+  const octets = new Uint8Array(reasons.value);
+  // DER (X.690 11.2.1): no unused bits without octets, and the unused trailing bits are zero.
+  if (octets.length === 0 ? reasons.unusedBits !== 0 : octets[octets.length - 1]! & ((1 << reasons.unusedBits) - 1)) {
     throw new DerError('malformed ReasonFlags');
   }
-  let mask = 0;
-  for (let bit = 0; bit < (content.length - 1) * 8; bit += 1) {
-    if (content[1 + (bit >> 3)]! & (0x80 >> (bit & 7))) mask |= 1 << bit;
-  }
-  // DER: the unused trailing bits are zero.
-  if (content.length > 1 && content[content.length - 1]! & ((1 << content[0]!) - 1)) throw new DerError('ReasonFlags has non-zero unused bits');
   // `unused` and bits no edition defines name no reason: they neither count towards all-reasons nor get in its way.
-  return mask & ALL_REASONS;
-}
-
-// A BOOLEAN DEFAULT FALSE under an implicit tag: DER encodes it only when TRUE, as 0xff.
-function decodeTrue(element: Tlv): true {
-  if (element.constructed || element.content.length !== 1 || element.content[0] !== 0xff) {
-    throw new DerError('a DEFAULT FALSE boolean must be absent or encoded as DER TRUE');
-  }
-  return true;
+  // (No bits at all is NaN, which the mask makes 0.)
+  return reasons.toNumber() & ALL_REASONS;
 }
