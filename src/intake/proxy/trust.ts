@@ -52,13 +52,12 @@ function spkiDigest(certificate: ClientCertificate): Buffer {
   return Buffer.from(certificate.spkiSha256, 'base64url');
 }
 
-/** Validated proxy trust; `authenticate` runs once per request and is cached for it. */
+/** Validated proxy trust, checked on every request that carries a certificate header. */
 export class ProxyTrust {
   readonly #addresses: AddressSet | undefined;
   readonly #pins: readonly Buffer[] | undefined;
   readonly #secret: { header: string; digest: Buffer } | undefined;
   readonly #hops: number;
-  readonly #verdicts = new WeakMap<IncomingMessage, ProxyVerdict>();
 
   constructor(options: TrustedProxyOptions | undefined, path: string) {
     if (options === null || typeof options !== 'object') {
@@ -81,17 +80,12 @@ export class ProxyTrust {
     this.#hops = forwardedForHops;
   }
 
-  /** Whether the request's peer is the trusted proxy. Never throws. */
+  /**
+   * Whether the request's peer is the trusted proxy. Never throws. Not kept per request: each
+   * check is a lookup (addresses and pins are remembered per address and per connection), cheaper
+   * than keeping a verdict in a WeakMap for every request.
+   */
   authenticate(req: IncomingMessage): ProxyVerdict {
-    let verdict = this.#verdicts.get(req);
-    if (verdict === undefined) {
-      verdict = this.#check(req);
-      this.#verdicts.set(req, verdict);
-    }
-    return verdict;
-  }
-
-  #check(req: IncomingMessage): ProxyVerdict {
     const peer = req.socket?.remoteAddress;
     if (this.#addresses !== undefined) {
       if (!this.#addresses.has(peer)) return { trusted: false, reason: `the peer address ${peer ?? '(unknown)'} is not a trusted proxy` };
