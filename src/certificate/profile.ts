@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import { AsnConvert } from '@peculiar/asn1-schema';
 import {
   AuthorityInfoAccessSyntax,
   AuthorityKeyIdentifier,
@@ -267,10 +266,10 @@ function decodeExtensions(extensions: Map<string, { critical: boolean; value: Bu
   // Only checked here, so a malformed one makes the certificate malformed: revocation reads the
   // whole structure itself (revocation/distribution-points.ts), reasons and CRL issuers included.
   value = get(EXT.crlDistributionPoints);
-  if (value) AsnConvert.parse(value, CRLDistributionPoints);
+  if (value) decodeDer(value, CRLDistributionPoints, 'cRLDistributionPoints');
   value = get(EXT.authorityInfoAccess);
   if (value) {
-    const access = AsnConvert.parse(value, AuthorityInfoAccessSyntax);
+    const access = decodeDer(value, AuthorityInfoAccessSyntax, 'authorityInfoAccess');
     if (access.length === 0) throw new CertificateMalformedError('the authorityInfoAccess extension is empty');
     out.ocspUrls = access
       .filter((entry) => entry.accessMethod === '1.3.6.1.5.5.7.48.1')

@@ -67,13 +67,15 @@ export async function queryOcsp(url: string, certificate: ClientCertificate, iss
 
 /** Checks a DER OCSPResponse; throws an Error saying why it cannot be used. */
 export function checkOcspResponse(der: Buffer, certificate: ClientCertificate, issuer: ClientCertificate, at: number, settings: OcspSettings, source: string): RevocationStatus {
-  // Strict DER first: @peculiar/asn1-ocsp reads BER, and re-encodes the certificates it embeds.
+  // Strict DER first: @peculiar/asn1-ocsp reads BER. With decodeDer's round trip, whatever is
+  // encoded again from the decoded response (the certificates it embeds, a responder name) has
+  // the bytes the responder signed.
   assertOcspResponseDer(der);
-  const response = AsnConvert.parse(der, OCSPResponse);
+  const response = decodeDer(der, OCSPResponse, 'OCSPResponse');
   if (response.responseStatus !== OCSPResponseStatus.successful) throw new Error(`the responder answered status ${OCSPResponseStatus[response.responseStatus]}`);
   if (response.responseBytes?.responseType !== BASIC_RESPONSE) throw new Error('the response is not a basic OCSP response');
   const basicDer = Buffer.from(response.responseBytes.response.buffer);
-  const basic = AsnConvert.parse(basicDer, BasicOCSPResponse);
+  const basic = decodeDer(basicDer, BasicOCSPResponse, 'BasicOCSPResponse');
   // The schema keeps tbsResponseData's bytes as received: the signature is over exactly those.
   const tbs = Buffer.from(basic.tbsResponseDataRaw!);
   const algorithm = Buffer.from(AsnConvert.serialize(basic.signatureAlgorithm));
