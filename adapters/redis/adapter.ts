@@ -2,7 +2,7 @@ import type { Adapter, AdapterPayload } from 'oidc-provider';
 import { FORMAT, decodeEntity, encodeEntity, fieldsOf } from './codec.js';
 import { alreadyConsumed, consumedMissing } from './consumed.js';
 import { findForRedemption, redeemingRequest } from './redemption.js';
-import { revokeIndex, type Store } from './store.js';
+import { asIs, revokeIndex, type Store } from './store.js';
 
 /** Models whose entities belong to a grant and go with it (the host's memory adapter uses the same set). */
 const GRANTABLE = new Set([
@@ -27,6 +27,10 @@ function ttlMs(expiresIn: number | undefined, clockTolerance: number): number {
 
 const epochTime = () => Math.floor(Date.now() / 1000);
 
+const absent = (): undefined => undefined;
+
+const decodeFields = (flat: string[]) => decodeEntity(fieldsOf(flat));
+
 /** The oidc-provider adapter for one model, on the shared {@link Store}. */
 export class RedisAdapter implements Adapter {
   readonly #model: string;
@@ -42,7 +46,7 @@ export class RedisAdapter implements Adapter {
    * certificate). One script on a single server; on a Cluster the index entries first, then the
    * entity, so an entity is never visible without the entries that revoke it.
    */
-  async upsert(id: string, payload: AdapterPayload, expiresIn?: number): Promise<void> {
+  upsert(id: string, payload: AdapterPayload, expiresIn?: number): Promise<void> {
     const store = this.#store;
     const { keys } = store;
     const key = keys.entity(this.#model, id);
@@ -58,7 +62,8 @@ export class RedisAdapter implements Adapter {
     const thumbprint = payload['x5t#S256'];
     if (typeof thumbprint === 'string') indexes.push(keys.certificate(thumbprint));
 
-    const replaced = await store.write(this.#model, 'upsert', async () => {
+    const model = this.#model;
+    const upserted = store.write(model, 'upsert', async () => {
       if (!store.cluster) {
         return store.scripts.oidcMtlsUpsert(
           1 + pointers.length + indexes.length,
@@ -77,14 +82,16 @@ export class RedisAdapter implements Adapter {
       ]);
       await store.scripts.oidcMtlsPut(key, FORMAT, json, consumed, pttl, '');
       return counts.reduce((sum, count) => sum + count, 0);
+    }, (replaced) => {
+      if (replaced > 0) {
+        // Already rebuilt in place; reported so that an operator learns something else writes there.
+        store.corrupt(model, 'upsert', 'an index held a value this adapter did not write; it was rebuilt');
+      }
     });
-    if (replaced > 0) {
-      // Already rebuilt in place; reported so that an operator learns something else writes there.
-      store.corrupt(this.#model, 'upsert', 'an index held a value this adapter did not write; it was rebuilt');
-    }
+    return upserted;
   }
 
-  async find(id: string): Promise<AdapterPayload | undefined> {
+  find(id: string): Promise<AdapterPayload | undefined> {
     const redeeming = redeemingRequest(this.#model, id);
     if (redeeming !== undefined) return findForRedemption(this.#store, this.#model, id, redeeming);
     return this.#read(id, 'find');
@@ -105,49 +112,41 @@ export class RedisAdapter implements Adapter {
    * host's `InvalidGrant` (`InvalidRequestUri` for a pushed authorization request) whose `cause` is an
    * `AlreadyConsumedError`; an entity that expired meanwhile is never re-created.
    */
-  async consume(id: string): Promise<void> {
+  consume(id: string): Promise<void> {
     const store = this.#store;
-    const key = store.keys.entity(this.#model, id);
-    const outcome = await store.write(
-      this.#model,
-      'consume',
-      () => store.scripts.oidcMtlsConsume(key, FORMAT, epochTime()),
-      () => 0,
-    );
-    if (outcome === 1) return;
-    if (outcome === -1) {
-      const { cause, error } = alreadyConsumed(this.#model);
-      store.emit({ type: 'consume.rejected', model: this.#model, operation: 'consume', error: cause });
-      throw error;
-    }
-    if (outcome === -2) {
-      store.corrupt(this.#model, 'consume', 'stored entity has an unknown format');
-    }
-    throw consumedMissing(this.#model);
+    const model = this.#model;
+    const key = store.keys.entity(model, id);
+    return store.write(model, 'consume', () => store.scripts.oidcMtlsConsume(key, FORMAT, epochTime()), (outcome) => {
+      if (outcome === 1) return;
+      if (outcome === -1) {
+        const { cause, error } = alreadyConsumed(model);
+        store.emit({ type: 'consume.rejected', model, operation: 'consume', error: cause });
+        throw error;
+      }
+      if (outcome === -2) {
+        store.corrupt(model, 'consume', 'stored entity has an unknown format');
+      }
+      throw consumedMissing(model);
+    }, () => { throw consumedMissing(model); });
   }
 
   async destroy(id: string): Promise<void> {
     const store = this.#store;
     // Index entries are left to expire: they point to a key that no longer exists, which every
     // reader treats as absent, and the grant and certificate indexes prune them by score.
-    await store.write(this.#model, 'destroy', () => store.client.del(store.keys.entity(this.#model, id)));
+    await store.write(this.#model, 'destroy', () => store.client.del(store.keys.entity(this.#model, id)), asIs);
   }
 
   /** Deletes every entity of the grant, whatever model indexed it (as the host's memory adapter does). */
   async revokeByGrantId(grantId: string): Promise<void> {
     const store = this.#store;
-    await store.write(this.#model, 'revokeByGrantId', () => revokeIndex(store, store.keys.grant(grantId)), () => 0);
+    await store.write(this.#model, 'revokeByGrantId', () => revokeIndex(store, store.keys.grant(grantId)), asIs, () => 0);
   }
 
-  async #read(id: string, operation: string): Promise<AdapterPayload | undefined> {
+  #read(id: string, operation: string): Promise<AdapterPayload | undefined> {
     const store = this.#store;
     const key = store.keys.entity(this.#model, id);
-    return store.run(
-      this.#model,
-      operation,
-      async () => decodeEntity(await store.client.hgetall(key)),
-      () => undefined,
-    );
+    return store.run(this.#model, operation, () => store.client.hgetall(key), decodeEntity, absent);
   }
 
   /**
@@ -159,14 +158,9 @@ export class RedisAdapter implements Adapter {
     const store = this.#store;
     if (!store.cluster) {
       const template = store.keys.entity(this.#model, '');
-      return store.run(
-        this.#model,
-        operation,
-        async () => decodeEntity(fieldsOf(await store.scripts.oidcMtlsFollow(pointer, template))),
-        () => undefined,
-      );
+      return store.run(this.#model, operation, () => store.scripts.oidcMtlsFollow(pointer, template), decodeFields, absent);
     }
-    const id = await store.run(this.#model, operation, () => store.client.get(pointer), () => null);
+    const id = await store.run(this.#model, operation, () => store.client.get(pointer), asIs, () => null);
     return id === null ? undefined : this.#read(id, operation);
   }
 }

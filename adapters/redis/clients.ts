@@ -2,7 +2,7 @@ import type { Adapter, AdapterPayload, ClientMetadata, Provider } from 'oidc-pro
 import type { Cluster, Redis } from 'ioredis';
 import { encodeEntity, FORMAT } from './codec.js';
 import { globEscape } from './keys.js';
-import type { Store } from './store.js';
+import { asIs, type Store } from './store.js';
 
 /**
  * Add, update, list and remove clients in Redis while providers run: the provider reads a client
@@ -55,7 +55,7 @@ export function createClientRegistry(provider: Provider, adapter: Adapter, store
   async function put(record: ClientMetadata, condition: 'NX' | 'XX'): Promise<boolean> {
     const key = store.keys.entity('Client', record.client_id);
     const { payload, consumed } = encodeEntity(record as unknown as AdapterPayload);
-    const written = await store.write('Client', 'upsert', () => store.scripts.oidcMtlsPut(key, FORMAT, payload, consumed, -1, condition));
+    const written = await store.write('Client', 'upsert', () => store.scripts.oidcMtlsPut(key, FORMAT, payload, consumed, -1, condition), asIs);
     return written === 1;
   }
 
@@ -96,7 +96,7 @@ export function createClientRegistry(provider: Provider, adapter: Adapter, store
     },
     async remove(clientId) {
       const key = store.keys.entity('Client', clientId);
-      return (await store.write('Client', 'destroy', () => store.client.del(key))) === 1;
+      return (await store.write('Client', 'destroy', () => store.client.del(key), asIs)) === 1;
     },
   };
 }

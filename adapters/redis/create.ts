@@ -3,7 +3,7 @@ import { RedisAdapter } from './adapter.js';
 import { createClientRegistry, type ClientRegistry } from './clients.js';
 import { resolveOptions, type RedisAdapterOptions } from './options.js';
 import { revokeByCertificate, type RevokeByCertificateOptions } from './revoke-certificate.js';
-import { createStore } from './store.js';
+import { asIs, createStore } from './store.js';
 
 /** What {@link createRedisAdapter} returns: the host's `adapter` option plus operator functions. */
 export interface RedisAdapterFactory {
@@ -42,7 +42,7 @@ export function createRedisAdapter(options: RedisAdapterOptions): RedisAdapterFa
       if (typeof thumbprint !== 'string' || !THUMBPRINT.test(thumbprint)) {
         throw new TypeError('thumbprint must be a base64url SHA-256 certificate thumbprint (x5t#S256)');
       }
-      return store.write('index', 'revokeByCertificate', () => revokeByCertificate(store, thumbprint, revokeOptions), () => 0);
+      return store.write('index', 'revokeByCertificate', () => revokeByCertificate(store, thumbprint, revokeOptions), asIs, () => 0);
     },
     clients(provider: Provider): ClientRegistry {
       return createClientRegistry(provider, new RedisAdapter('Client', store), store);

@@ -73,8 +73,8 @@ export async function findForRedemption(
   const entity = store.keys.entity(model, id);
   const held = Symbol('held');
   for (let pause = FIRST_PAUSE; ; pause = Math.min(pause * 2, LONGEST_PAUSE)) {
-    const found = await store.run(model, 'find', async () => {
-      const [claimed, ...fields] = await store.scripts.oidcMtlsClaim(claim, entity, claims.token, store.redemptionLease);
+    const found = await store.run(model, 'find', () => store.scripts.oidcMtlsClaim(claim, entity, claims.token, store.redemptionLease), (reply) => {
+      const [claimed, ...fields] = reply;
       if (claimed === 0) return held;
       const payload = decodeEntity(fieldsOf(fields));
       if (payload !== undefined) claims.held.add(claim);

@@ -24,17 +24,29 @@ export interface Store {
   /** Reports a value this adapter did not write and has treated as absent. */
   corrupt(model: string, operation: string, message: string): void;
   /**
-   * Runs one adapter call with the deadline and error mapping: a Redis failure or a missed deadline
-   * becomes {@link StoreUnavailableError}; a value of the wrong type or format becomes
-   * {@link StoreCorruptError}, which is reported and turned into `absent()` when given.
+   * Runs one adapter call with the deadline and error mapping: `send` issues the commands, `read`
+   * turns their reply into the call's result. A Redis failure or a missed deadline becomes
+   * {@link StoreUnavailableError}; a value of the wrong type or format (a `WRONGTYPE` reply, or
+   * `read` throwing {@link StoreCorruptError}) is reported and turned into `absent()` when given.
+   * Anything else `read` throws is the call's own error.
    */
-  run<T>(model: string, operation: string, work: () => Promise<T>, absent?: () => T): Promise<T>;
+  run<R, T>(model: string, operation: string, send: () => Promise<R>, read: (reply: R) => T, absent?: () => T): Promise<T>;
   /**
    * {@link Store.run} for a call that writes something the provider acts on: with `durability`, it
    * resolves only once the replicas asked for have the writes (Redis `WAIT`, within the same
    * deadline), and fails with {@link StoreUnavailableError} when they do not.
    */
-  write<T>(model: string, operation: string, work: () => Promise<T>, absent?: () => T): Promise<T>;
+  write<R, T>(model: string, operation: string, send: () => Promise<R>, read: (reply: R) => T, absent?: () => T): Promise<T>;
+}
+
+/** `read` for a call whose reply is its result. */
+export const asIs = <T>(reply: T): T => reply;
+
+/** A call waiting for Redis: expired by the deadline queue unless it settles first. */
+interface Deadline {
+  readonly due: number;
+  settled: boolean;
+  readonly fail: (error: StoreUnavailableError) => void;
 }
 
 function isWrongType(error: unknown): boolean {
@@ -64,49 +76,116 @@ export function createStore(options: ResolvedRedisAdapterOptions): Store {
     return waiting;
   }
 
-  /**
-   * Runs `work` once the connection is ready, unless `commandTimeout` passes first. One promise and
-   * one timer per call: this is on every request's path, so no race of promises.
+  /*
+   * Deadlines. Every call has the same `commandTimeout`, so calls expire in the order they started:
+   * they wait in one queue, and one timer, armed for the oldest call still waiting, expires them. A
+   * timer per call (created and cleared on every request's path) costs more than the whole queue.
    */
-  function deadline<T>(work: () => Promise<T>): Promise<T> {
+  const waitingCalls: Deadline[] = [];
+  let oldest = 0;
+  let timer: NodeJS.Timeout | undefined;
+
+  function expireDue(): void {
+    timer = undefined;
+    const now = performance.now();
+    while (oldest < waitingCalls.length) {
+      const call = waitingCalls[oldest]!;
+      if (!call.settled && call.due > now) break;
+      oldest += 1;
+      if (!call.settled) {
+        call.settled = true;
+        call.fail(new StoreUnavailableError(`Redis did not answer within ${commandTimeout} ms (commandTimeout)`));
+      }
+    }
+    dropSettled();
+    if (oldest < waitingCalls.length) armFor(waitingCalls[oldest]!.due - now);
+  }
+
+  function armFor(delay: number): void {
+    timer = setTimeout(expireDue, Math.max(0, Math.ceil(delay)));
+    timer.unref();
+  }
+
+  /** Forgets the settled calls at the head of the queue, and the queue itself once it is empty. */
+  function dropSettled(): void {
+    while (oldest < waitingCalls.length && waitingCalls[oldest]!.settled) oldest += 1;
+    if (oldest === waitingCalls.length) {
+      waitingCalls.length = 0;
+      oldest = 0;
+    } else if (oldest > 1024) {
+      waitingCalls.splice(0, oldest);
+      oldest = 0;
+    }
+  }
+
+  /** Maps what a command failed with: a foreign value is reported (and is `absent()` when given). */
+  function failure<T>(model: string, operation: string, thrown: unknown, absent: (() => T) | undefined): T {
+    if (thrown instanceof StoreCorruptError || isWrongType(thrown)) {
+      const error = thrown instanceof StoreCorruptError
+        ? thrown
+        : new StoreCorruptError('stored value has a type this adapter did not write', { cause: thrown });
+      emit({ type: 'store.corrupt', model, operation, error });
+      if (absent) return absent();
+      throw error;
+    }
+    if (thrown instanceof MtlsError && !(thrown instanceof StoreUnavailableError)) throw thrown;
+    const error = thrown instanceof StoreUnavailableError
+      ? thrown
+      : new StoreUnavailableError(`Redis failed: ${(thrown as Error).message}`, { cause: thrown });
+    emit({ type: 'store.unavailable', model, operation, error });
+    throw error;
+  }
+
+  /*
+   * One promise per call besides the command's own, and the reply read in its callback: this is on
+   * every request's path, several times, and each promise also costs the host's async context hooks.
+   */
+  function run<R, T>(model: string, operation: string, send: () => Promise<R>, read: (reply: R) => T, absent?: () => T): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      let expired = false;
-      const timer = setTimeout(() => {
-        expired = true;
-        reject(new StoreUnavailableError(`Redis did not answer within ${commandTimeout} ms (commandTimeout)`));
-      }, commandTimeout);
-      timer.unref();
+      const fail = (thrown: unknown) => {
+        try {
+          resolve(failure(model, operation, thrown, absent));
+        } catch (error) {
+          reject(error);
+        }
+      };
+      const call: Deadline = { due: performance.now() + commandTimeout, settled: false, fail };
+      waitingCalls.push(call);
+      if (timer === undefined) armFor(commandTimeout);
+      const settle = () => {
+        if (call.settled) return false;
+        call.settled = true;
+        if (waitingCalls[oldest] === call) dropSettled();
+        return true;
+      };
       const start = () => {
-        if (expired) return;
-        work().then(
-          (value) => { clearTimeout(timer); resolve(value); },
-          (error: unknown) => { clearTimeout(timer); reject(error); },
-        );
+        if (call.settled) return;
+        let sent: Promise<R>;
+        try {
+          sent = send();
+        } catch (thrown) {
+          if (settle()) fail(thrown);
+          return;
+        }
+        sent.then((reply) => {
+          if (!settle()) return;
+          let value: T;
+          try {
+            value = read(reply);
+          } catch (thrown) {
+            // A reply this adapter did not write is reported; any other error is the caller's answer.
+            if (thrown instanceof StoreCorruptError) fail(thrown);
+            else reject(thrown);
+            return;
+          }
+          resolve(value);
+        }, (thrown: unknown) => {
+          if (settle()) fail(thrown);
+        });
       };
       if (client.status === 'ready' || client.status === 'wait') start();
       else void whenReady().then(start);
     });
-  }
-
-  async function run<T>(model: string, operation: string, work: () => Promise<T>, absent?: () => T): Promise<T> {
-    try {
-      return await deadline(work);
-    } catch (thrown) {
-      if (thrown instanceof StoreCorruptError || isWrongType(thrown)) {
-        const error = thrown instanceof StoreCorruptError
-          ? thrown
-          : new StoreCorruptError('stored value has a type this adapter did not write', { cause: thrown });
-        emit({ type: 'store.corrupt', model, operation, error });
-        if (absent) return absent();
-        throw error;
-      }
-      if (thrown instanceof MtlsError && !(thrown instanceof StoreUnavailableError)) throw thrown;
-      const error = thrown instanceof StoreUnavailableError
-        ? thrown
-        : new StoreUnavailableError(`Redis failed: ${(thrown as Error).message}`, { cause: thrown });
-      emit({ type: 'store.unavailable', model, operation, error });
-      throw error;
-    }
   }
 
   /**
@@ -137,14 +216,14 @@ export function createStore(options: ResolvedRedisAdapterOptions): Store {
       emit({ type: 'store.corrupt', model, operation, error: new StoreCorruptError(message) });
     },
     run,
-    write(model, operation, work, absent) {
+    write(model, operation, send, read, absent) {
       const { durability } = options;
-      if (durability === undefined) return run(model, operation, work, absent);
+      if (durability === undefined) return run(model, operation, send, read, absent);
       return run(model, operation, async () => {
-        const result = await work();
+        const reply = await send();
         await replicated(durability);
-        return result;
-      }, absent);
+        return reply;
+      }, read, absent);
     },
   };
 }
