@@ -17,8 +17,8 @@ const SAMPLES = 64;
  * Certificates decoded from header values, found again by the values. A proxy sends the same
  * header on every request of a client, so a hit is the common case and must cost about a map
  * lookup. Keying the map by the values themselves would not: V8 hashes every character of a new
- * string used as a key (a few microseconds for a certificate), so the key is a sample of the
- * values and a hit is confirmed by comparing the values in full. Two values with the same sample
+ * string used as a key (a few microseconds for a certificate), so the key is a hash of a sample of
+ * the values and a hit is confirmed by comparing the values in full. Two values with the same key
  * only evict each other; they never share an entry.
  */
 export class DecodedHeaders {
@@ -56,11 +56,12 @@ function lookupKey(value: Lines, chain: Lines | undefined): string {
 
 const OFFSET = 0x811c9dc5;
 const PRIME = 0x01000193;
-/** Not a character code: the chain's lines never hash like more lines of the value. */
+/** Where the chain starts, and where a line starts (plus its length): above every character code. */
 const CHAIN_MARK = 0x10000;
+const LINE_MARK = 0x20000;
 
 function mix(start: number, line: string): number {
-  let hash = Math.imul(start ^ (line.length + 0x20000), PRIME);
+  let hash = Math.imul(start ^ (LINE_MARK + line.length), PRIME);
   for (let i = 0; i < SAMPLES; i += 1) hash = Math.imul(hash ^ line.charCodeAt(Math.floor((i * line.length) / SAMPLES)), PRIME);
   return hash;
 }
