@@ -8,6 +8,8 @@ import { Cache } from '../../util/cache.js';
  * X-Forwarded-For entries only evict each other.
  */
 const REMEMBERED_ADDRESSES = 1024;
+/** Longer than any address text but one with a long IPv6 zone: a header entry cannot fill memory. */
+const REMEMBERED_LENGTH = 64;
 
 /**
  * A set of trusted networks. IPv4 networks also match IPv4-mapped IPv6 peers (`::ffff:10.0.0.1`,
@@ -43,8 +45,9 @@ export class AddressSet {
     const known = this.#answers.get(address, 0);
     if (known !== undefined) return known;
     const family = isIP(address);
-    const answer = family !== 0 && this.#list.check(address, family === 6 ? 'ipv6' : 'ipv4');
-    this.#answers.set(address, answer, Infinity, 0);
+    if (family === 0) return false;
+    const answer = this.#list.check(address, family === 6 ? 'ipv6' : 'ipv4');
+    if (address.length <= REMEMBERED_LENGTH) this.#answers.set(address, answer, Infinity, 0);
     return answer;
   }
 }
