@@ -2,7 +2,7 @@
 // against our RFC 8941 parser, src/intake/formats/structured-field.ts, which reads only what
 // RFC 9440 needs: an Item that is a Byte Sequence (Client-Cert) and a List of them
 // (Client-Cert-Chain). The suite lives outside the package, so this is a development aid, never
-// part of `npm test` (test/intake/structured-field.test.ts checks the parser there).
+// part of `npm test` (test/intake/structured-field.fuzz.test.ts checks the parser there).
 //
 // For every Item and List test (Dictionaries are not used by RFC 9440):
 // - a value that must fail is refused;
