@@ -1,12 +1,11 @@
-import { SubjectPublicKeyInfo } from '@peculiar/asn1-x509';
 import type { CertificateRejectionCode } from '../errors.js';
 import { publicKeyOf, verifySignature, weakKeyReason, type AlgorithmPolicy } from './algorithms.js';
 import type { TrustAnchors } from './anchors.js';
 import type { ClientCertificate } from './certificate.js';
+import { childrenOf, decodeOid, parseTlv } from './der.js';
 import { checkNameConstraints, malformedName, type NameConstraintSet } from './name-constraints.js';
 import { processPolicies, type PolicySettings } from './policies.js';
 import { EXT, KEY_USAGE, profileOf, type CertificateProfile } from './profile.js';
-import { decodeDer } from './schema.js';
 
 /** Purposes a leaf may be validated for. */
 export type Purpose = 'clientAuth' | 'any';
@@ -297,11 +296,12 @@ function profileProblem(profile: CertificateProfile): string | undefined {
 }
 
 // RFC 5480 2.1.1: EC keys name their curve; explicit (specifiedCurve) parameters are refused.
+// Read from the SPKI's bytes: the SubjectPublicKeyInfo schema took ~150 µs a certificate (a
+// tenth of a first verification) to give one OID and the tag after it.
 function explicitCurve(spki: Buffer): string | undefined {
-  const { algorithm } = decodeDer(spki, SubjectPublicKeyInfo, 'subjectPublicKeyInfo');
-  // The parameters as the schema keeps them: the whole element, so its first octet is the tag.
-  const namedCurve = algorithm.parameters instanceof ArrayBuffer && new Uint8Array(algorithm.parameters)[0] === 0x06;
-  if (algorithm.algorithm === '1.2.840.10045.2.1' && !namedCurve) return 'EC keys with explicit curve parameters are not accepted';
+  const [algorithm] = childrenOf(parseTlv(spki));
+  const [oid, parameters] = algorithm ? childrenOf(algorithm) : [];
+  if (oid && decodeOid(oid.content) === '1.2.840.10045.2.1' && parameters?.tag !== 0x06) return 'EC keys with explicit curve parameters are not accepted';
   return undefined;
 }
 
