@@ -4,7 +4,7 @@ import { Cache } from '../../util/cache.js';
 
 /**
  * Addresses whose answer is kept: a proxy connects from a few addresses, and BlockList.check costs
- * a few microseconds per call (it builds a SocketAddress). Bounded, so that many peers or forged
+ * about two microseconds per call (it builds a SocketAddress). Bounded, so that many peers or forged
  * X-Forwarded-For entries only evict each other.
  */
 const REMEMBERED_ADDRESSES = 1024;
@@ -41,7 +41,7 @@ export class AddressSet {
   /** Whether `address` (as Node reports it, or as written in X-Forwarded-For) is in the set. */
   has(address: string | undefined): boolean {
     if (address === undefined) return false;
-    // The list never changes after construction, so an answer stays true.
+    // The list never changes after construction, so an answer stays right.
     const known = this.#answers.get(address, 0);
     if (known !== undefined) return known;
     const family = isIP(address);
