@@ -6,6 +6,7 @@
  * thumbprint checks get bypassed. The ASN.1 libraries also re-encode what they parse, while
  * signatures, OCSP name hashes, SPKI pins and `#hex` DN values need the bytes exactly as they
  * were signed, so the structures that need them are walked here, over the original buffer.
+ * Everything else, extension values above all, is decoded with the @peculiar schemas (schema.ts).
  */
 
 /** One tag-length-value element; `bytes` is the whole element, `content` its value. */

@@ -9,7 +9,11 @@ export type GeneralName =
   /** otherName, x400Address, ediPartyName, registeredID: carried, never matched. */
   | { readonly type: 'other'; readonly tag: number };
 
-/** Decodes one GeneralName element. */
+/**
+ * Decodes one GeneralName element. GeneralNames are read with the DER reader, not the asn1-x509
+ * schema: the schema turns an iPAddress into text (an odd length or a mask with gaps does not come
+ * back), and a directoryName's values must keep their DER for name keys.
+ */
 export function decodeGeneralName(element: Tlv): GeneralName {
   if (element.tagClass !== 0x80) throw new DerError('a GeneralName must be context-tagged');
   switch (element.tagNumber) {

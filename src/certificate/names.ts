@@ -19,7 +19,10 @@ export interface NameAttribute {
  */
 export type DistinguishedName = readonly (readonly NameAttribute[])[];
 
-/** Decodes an X.501 `Name` element into RDNs, keeping each value's DER. */
+/**
+ * Decodes an X.501 `Name` element into RDNs, keeping each value's DER: with the DER reader, because
+ * name keys and `#hex` values need each value's bytes, which the asn1-x509 schema decodes away.
+ */
 export function decodeName(name: Tlv): DistinguishedName {
   if (name.tag !== 0x30) throw new DerError('a Name must be a SEQUENCE');
   return childrenOf(name).map((rdn) => {

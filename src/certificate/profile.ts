@@ -127,6 +127,10 @@ export function profileOf(certificate: ClientCertificate): CertificateProfile {
   return profile;
 }
 
+// The layout of the certificate and its extension list are walked with the DER reader: they are
+// the byte ranges that are signed, pinned and hashed, and the Certificate schema took 0.3-0.8 ms
+// a certificate (measured), more than the rest of a first verification. Extension values are
+// decoded with their schemas below, except those made of GeneralNames (see general-names.ts).
 function decodeProfile(der: Buffer): CertificateProfile {
   const [tbs, signatureAlgorithm, signature, extra] = childrenOf(parseTlv(der));
   if (tbs?.tag !== 0x30 || signatureAlgorithm?.tag !== 0x30 || signature?.tag !== 0x03 || extra !== undefined) {
@@ -286,6 +290,8 @@ function decodeSmallInteger(element: Tlv): number {
   return element.content.readUIntBE(0, element.content.length);
 }
 
+// On the DER reader, as GeneralNames are: an iPAddress subtree is an address and a mask, which
+// the schema turns into text (a mask with gaps cannot be told from another).
 function decodeNameConstraints(value: Buffer): NonNullable<CertificateProfile['nameConstraints']> {
   const out: { permitted?: GeneralSubtree[]; excluded?: GeneralSubtree[] } = {};
   for (const part of childrenOf(parseTlv(value))) {
