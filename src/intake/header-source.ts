@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import { ConfigurationError, HeaderMalformedError, MtlsError, ProxyUntrustedError } from '../errors.js';
 import { DecodedHeaders } from './decoded-headers.js';
+import { headerLines } from './header-lines.js';
 import { FORMATS, type HeaderFormat } from './formats/formats.js';
 import { HEADER_FORMATS, parseClientCertificateHeader, resolveLimits, type CustomHeaderDecoder, type ParseHeaderOptions } from './parse.js';
 import { ProxyTrust, type TrustedProxyOptions } from './proxy/trust.js';
@@ -90,8 +91,8 @@ export function headerSource(options: HeaderSourceOptions, path = 'certificateSo
   const decoded = new DecodedHeaders(cacheSize);
 
   function read(req: IncomingMessage): IntakeResult {
-    const value = req.headersDistinct?.[header];
-    const chain = chainHeader === undefined ? undefined : req.headersDistinct?.[chainHeader];
+    const value = headerLines(req, header);
+    const chain = chainHeader === undefined ? undefined : headerLines(req, chainHeader);
     if (value === undefined && chain === undefined) return NONE;
     const verdict = trust.authenticate(req);
     if (!verdict.trusted) {

@@ -11,7 +11,7 @@ import {
 import { ClientCertificate, spkiSha256 } from '../../src/certificate/certificate.js';
 import { longLength, resign, rewrite } from '../support/der.js';
 import { createTestPki, issue, type TestCertificate, type TestPki } from '../support/pki.js';
-import { ask, httpProbe, httpsProbe, type Probe } from './probe.js';
+import { ask, askHttp2, http2Probe, httpProbe, httpsProbe, type Probe } from './probe.js';
 import * as shape from './shapes.js';
 
 const SECRET = 'a-long-random-test-secret-value';
@@ -141,6 +141,29 @@ describe('headerSource', () => {
       })));
       const answer = await ask(origin, { 'x-ssl-client-cert': shape.nginxEscaped(pki.clientA), 'x-proxy-secret': SECRET });
       assert.equal(answer.code, 'ERR_MTLS_PROXY_UNTRUSTED');
+    });
+  });
+
+  describe('over HTTP/2 (a request without headersDistinct)', () => {
+    it('reads the certificate header, X-Forwarded-For and the shared secret line by line', async () => {
+      const origin = await probe(http2Probe(headerSource({
+        format: 'rfc9440',
+        trustedProxies: { addresses: ['127.0.0.1', '10.1.0.0/16'], forwardedForHops: 1, sharedSecret: { header: 'x-proxy-secret', value: SECRET } },
+      }), pki.server));
+      const header = { 'client-cert': shape.rfc9440(pki.clientA), 'x-proxy-secret': SECRET };
+      const found = await askHttp2(origin, { ...header, 'x-forwarded-for': ['203.0.113.9', '10.1.2.3'] }, pki.root);
+      assert.deepEqual(found, { kind: 'certificate', thumbprint: thumbprint(pki.clientA), chain: [], source: 'rfc9440' });
+      assert.equal((await askHttp2(origin, { ...header, 'x-forwarded-for': '10.1.2.3, 203.0.113.9' }, pki.root)).code, 'ERR_MTLS_PROXY_UNTRUSTED');
+      assert.equal((await askHttp2(origin, { ...header, 'x-forwarded-for': '10.1.2.3', 'x-proxy-secret': [SECRET, SECRET] }, pki.root)).code, 'ERR_MTLS_PROXY_UNTRUSTED');
+      // Two Client-Cert lines are two certificates, not one joined with ", ".
+      const twice = await askHttp2(origin, {
+        ...header,
+        'x-forwarded-for': '10.1.2.3',
+        'client-cert': [shape.rfc9440(pki.clientA), shape.rfc9440(pki.clientB)],
+      }, pki.root);
+      assert.equal(twice.kind, 'refused');
+      assert.equal(twice.code, 'ERR_MTLS_HEADER_MALFORMED');
+      assert.deepEqual(await askHttp2(origin, { 'x-proxy-secret': SECRET }, pki.root), { kind: 'none' });
     });
   });
 

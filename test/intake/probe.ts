@@ -3,6 +3,7 @@
 import { once } from 'node:events';
 import { createServer, request as httpRequest, type IncomingMessage, type OutgoingHttpHeaders, type ServerResponse } from 'node:http';
 import { request as httpsRequest } from 'node:https';
+import { connect as http2Connect, createSecureServer as createHttp2Server, type OutgoingHttpHeaders as Http2Headers } from 'node:http2';
 import type { AddressInfo } from 'node:net';
 import type { CertificateSource } from '../../src/intake/index.js';
 import { startHttps } from '../support/tls.js';
@@ -60,6 +61,38 @@ export async function httpProbe(source: CertificateSource, host = '127.0.0.1'): 
       server.close();
     },
   };
+}
+
+/** An HTTP/2-only probe over TLS: Node hands its handler a request without `headersDistinct`. */
+export async function http2Probe(source: CertificateSource, server: TestCertificate): Promise<Probe> {
+  const h2 = createHttp2Server({ cert: server.pem, key: server.keyPem }, listener(source) as never);
+  h2.listen(0, '127.0.0.1');
+  await once(h2, 'listening');
+  const { port } = h2.address() as AddressInfo;
+  const sessions = new Set<{ destroy(): void }>();
+  h2.on('session', (session) => sessions.add(session));
+  return {
+    origin: `https://127.0.0.1:${port}`,
+    async close() {
+      for (const session of sessions) session.destroy();
+      h2.close();
+      await once(h2, 'close');
+    },
+  };
+}
+
+/** Sends GET `/` over HTTP/2 with `headers` (an array value sends one header line per member). */
+export async function askHttp2(origin: string, headers: Http2Headers, ca: TestCertificate): Promise<ProbeAnswer> {
+  const session = http2Connect(origin, { ca: ca.pem });
+  try {
+    const stream = session.request({ ':path': '/', ...headers });
+    let body = '';
+    stream.setEncoding('utf8');
+    for await (const chunk of stream) body += chunk;
+    return JSON.parse(body) as ProbeAnswer;
+  } finally {
+    session.close();
+  }
 }
 
 /** Sends GET `/` with `headers`; over https, trusts `ca` and presents `cert` when given. */

@@ -4,6 +4,7 @@ import type { TLSSocket } from 'node:tls';
 import { ClientCertificate } from '../../certificate/certificate.js';
 import { ConfigurationError } from '../../errors.js';
 import { AddressSet } from './addresses.js';
+import { headerLines } from '../header-lines.js';
 import { onlyKnownKeys } from '../../util/options.js';
 
 /**
@@ -90,7 +91,7 @@ export class ProxyTrust {
     if (this.#addresses !== undefined) {
       if (!this.#addresses.has(peer)) return { trusted: false, reason: `the peer address ${peer ?? '(unknown)'} is not a trusted proxy` };
       if (this.#hops > 0) {
-        const entries = (req.headersDistinct?.['x-forwarded-for'] ?? []).join(',').split(',').map((entry) => entry.trim());
+        const entries = (headerLines(req, 'x-forwarded-for') ?? []).join(',').split(',').map((entry) => entry.trim());
         const hops = entries.length >= this.#hops ? entries.slice(-this.#hops) : undefined;
         if (hops === undefined || !hops.every((entry) => this.#addresses!.has(entry))) {
           return { trusted: false, reason: `the last ${this.#hops} X-Forwarded-For entries are not all trusted proxies` };
@@ -106,7 +107,7 @@ export class ProxyTrust {
       }
     }
     if (this.#secret !== undefined) {
-      const values = req.headersDistinct?.[this.#secret.header] ?? [];
+      const values = headerLines(req, this.#secret.header) ?? [];
       const digest = createHash('sha256').update(values.length === 1 ? values[0]! : '').digest();
       if (values.length !== 1 || !timingSafeEqual(digest, this.#secret.digest)) {
         return { trusted: false, reason: `the ${this.#secret.header} header does not carry the shared secret` };
