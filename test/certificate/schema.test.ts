@@ -36,6 +36,16 @@ describe('certificate/schema: decodeDer', () => {
     });
   }
 
+  it('gives the same answer when the same bytes come again (values and refusals are remembered per schema)', () => {
+    const good = hex('30 06 01 01 ff 02 01 07');
+    const first = decodeDer(good, BasicConstraints, 'basicConstraints');
+    assert.deepEqual({ ...decodeDer(Buffer.from(good), BasicConstraints, 'basicConstraints') }, { ...first });
+    // The same bytes read with another schema are decoded for that schema, not found again.
+    assert.throws(() => decodeDer(good, ExtendedKeyUsage, 'extKeyUsage'), DerError);
+    const bad = hex('30 08 01 01 ff 02 01 00 05 00');
+    for (let i = 0; i < 2; i += 1) assert.throws(() => decodeDer(bad, BasicConstraints, 'basicConstraints'), /malformed basicConstraints/);
+  });
+
   it('a certificate whose basicConstraints has its fields out of order is malformed (the schema would read cA as FALSE)', async () => {
     const root = await issue({ subject: 'CN=Schema Root', ca: true });
     const ca = await issue({ subject: 'CN=Schema CA', ca: true, pathLength: 0, issuer: root });
