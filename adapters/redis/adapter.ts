@@ -1,5 +1,5 @@
 import type { Adapter, AdapterPayload } from 'oidc-provider';
-import { FORMAT, decodeEntity, encodeEntity, fieldsOf } from './codec.js';
+import { FORMAT, decodeEntity, encodeEntity } from './codec.js';
 import { alreadyConsumed, consumedMissing } from './consumed.js';
 import { findForRedemption, redeemingRequest } from './redemption.js';
 import { asIs, revokeIndex, type Store } from './store.js';
@@ -29,7 +29,6 @@ const epochTime = () => Math.floor(Date.now() / 1000);
 
 const absent = (): undefined => undefined;
 
-const decodeFields = (flat: string[]) => decodeEntity(fieldsOf(flat));
 
 /** The oidc-provider adapter for one model, on the shared {@link Store}. */
 export class RedisAdapter implements Adapter {
@@ -65,11 +64,7 @@ export class RedisAdapter implements Adapter {
     const model = this.#model;
     const upserted = store.write(model, 'upsert', async () => {
       if (!store.cluster) {
-        return store.scripts.oidcMtlsUpsert(
-          1 + pointers.length + indexes.length,
-          key, ...pointers, ...indexes,
-          FORMAT, json, consumed, pttl, pointers.length, member, id,
-        );
+        return store.steps.run<number>('upsert', [key, ...pointers, ...indexes], [FORMAT, json, consumed, pttl, pointers.length, member, id]);
       }
       const counts = await Promise.all([
         ...pointers.map(async (pointer) => {
@@ -116,7 +111,7 @@ export class RedisAdapter implements Adapter {
     const store = this.#store;
     const model = this.#model;
     const key = store.keys.entity(model, id);
-    return store.write(model, 'consume', () => store.scripts.oidcMtlsConsume(key, FORMAT, epochTime()), (outcome) => {
+    return store.write(model, 'consume', () => store.steps.run<number>('consume', [key], [FORMAT, epochTime()]), (outcome) => {
       if (outcome === 1) return;
       if (outcome === -1) {
         const { cause, error } = alreadyConsumed(model);
@@ -146,7 +141,7 @@ export class RedisAdapter implements Adapter {
   #read(id: string, operation: string): Promise<AdapterPayload | undefined> {
     const store = this.#store;
     const key = store.keys.entity(this.#model, id);
-    return store.run(this.#model, operation, () => store.client.hgetall(key), decodeEntity, absent);
+    return store.run(this.#model, operation, () => store.steps.run<string[] | Record<string, string>>('find', [key], []), (reply) => decodeEntity(reply), absent);
   }
 
   /**
@@ -158,7 +153,7 @@ export class RedisAdapter implements Adapter {
     const store = this.#store;
     if (!store.cluster) {
       const template = store.keys.entity(this.#model, '');
-      return store.run(this.#model, operation, () => store.scripts.oidcMtlsFollow(pointer, template), decodeFields, absent);
+      return store.run(this.#model, operation, () => store.scripts.oidcMtlsFollow(pointer, template), (reply) => decodeEntity(reply), absent);
     }
     const id = await store.run(this.#model, operation, () => store.client.get(pointer), asIs, () => null);
     return id === null ? undefined : this.#read(id, operation);

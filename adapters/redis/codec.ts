@@ -44,30 +44,38 @@ function decodeConsumed(stored: string): unknown {
  * atomically in Lua without decoding and re-encoding the JSON (cjson would alter numbers and arrays).
  */
 export function encodeEntity(payload: AdapterPayload): EncodedEntity {
+  // Most entities are saved unconsumed: JSON already leaves an undefined `consumed` out, no copy needed.
+  if ((payload as { consumed?: unknown }).consumed === undefined) return { payload: JSON.stringify(payload), consumed: '' };
   const { consumed, ...rest } = payload as AdapterPayload & { consumed?: unknown };
   return { payload: JSON.stringify(rest), consumed: encodeConsumed(consumed) };
 }
 
-const FIELDS = new Set(['v', 'p', 'c']);
-
-/** A hash as a script returns it (field, value, field, value, ...), as `HGETALL` gives it to ioredis. */
-export function fieldsOf(flat: readonly string[]): Record<string, string> {
-  const fields: Record<string, string> = {};
-  for (let index = 0; index + 1 < flat.length; index += 2) fields[flat[index]!] = flat[index + 1]!;
-  return fields;
-}
-
 /**
- * Decodes the `HGETALL` reply. Returns `undefined` for an absent key; throws
- * {@link StoreCorruptError} for anything this adapter did not write.
+ * Decodes a hash as `HGETALL` or a script gives it: an object, or a flat list (field, value, ...)
+ * read from index `start`. Returns `undefined` for an absent key; throws {@link StoreCorruptError}
+ * for anything this adapter did not write.
  */
-export function decodeEntity(fields: Readonly<Record<string, string>>): AdapterPayload | undefined {
-  const names = Object.keys(fields);
-  if (names.length === 0) {
-    return undefined;
+export function decodeEntity(hash: Readonly<Record<string, string>> | readonly string[], start = 0): AdapterPayload | undefined {
+  let format: string | undefined;
+  let json: string | undefined;
+  let consumed: string | undefined;
+  let foreign = false;
+  const take = (name: string, value: string) => {
+    if (name === 'v') format = value;
+    else if (name === 'p') json = value;
+    else if (name === 'c') consumed = value;
+    else foreign = true;
+  };
+  if (Array.isArray(hash)) {
+    const flat = hash as readonly string[];
+    if (flat.length <= start) return undefined;
+    for (let index = start; index + 1 < flat.length; index += 2) take(flat[index]!, flat[index + 1]!);
+  } else {
+    const names = Object.keys(hash);
+    if (names.length === 0) return undefined;
+    for (const name of names) take(name, (hash as Readonly<Record<string, string>>)[name]!);
   }
-  const { v: format, p: json, c: consumed } = fields;
-  if (format !== FORMAT || names.some((name) => !FIELDS.has(name))) {
+  if (format !== FORMAT || foreign) {
     throw new StoreCorruptError('stored entity has an unknown format');
   }
   let payload: unknown;
@@ -79,8 +87,6 @@ export function decodeEntity(fields: Readonly<Record<string, string>>): AdapterP
   if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) {
     throw new StoreCorruptError('stored entity payload is not a JSON object');
   }
-  if (consumed === undefined) {
-    return payload as AdapterPayload;
-  }
-  return { ...(payload as AdapterPayload), consumed: decodeConsumed(consumed) } as AdapterPayload;
+  if (consumed !== undefined) (payload as { consumed?: unknown }).consumed = decodeConsumed(consumed);
+  return payload as AdapterPayload;
 }

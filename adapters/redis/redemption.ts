@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Provider, type AdapterPayload, type KoaContextWithOIDC } from 'oidc-provider';
-import { decodeEntity, fieldsOf } from './codec.js';
+import { decodeEntity } from './codec.js';
 import type { Store } from './store.js';
 
 /*
@@ -55,7 +55,7 @@ function claimsOf(store: Store, ctx: KoaContextWithOIDC): Claims {
     // Released once the answer is out, so the next reader sees everything this request wrote.
     // Not awaited by anyone: a release that fails leaves the claim to expire.
     ctx.res.once('close', () => {
-      for (const claim of created.held) store.scripts.oidcMtlsRelease(claim, created.token).catch(() => undefined);
+      for (const claim of created.held) store.steps.run('release', [claim], [created.token]).catch(() => undefined);
     });
   }
   return claims;
@@ -73,10 +73,9 @@ export async function findForRedemption(
   const entity = store.keys.entity(model, id);
   const held = Symbol('held');
   for (let pause = FIRST_PAUSE; ; pause = Math.min(pause * 2, LONGEST_PAUSE)) {
-    const found = await store.run(model, 'find', () => store.scripts.oidcMtlsClaim(claim, entity, claims.token, store.redemptionLease), (reply) => {
-      const [claimed, ...fields] = reply;
-      if (claimed === 0) return held;
-      const payload = decodeEntity(fieldsOf(fields));
+    const found = await store.run(model, 'find', () => store.steps.run<[0] | [1, ...string[]]>('claim', [claim, entity], [claims.token, store.redemptionLease]), (reply) => {
+      if (reply[0] === 0) return held;
+      const payload = decodeEntity(reply as readonly unknown[] as readonly string[], 1);
       if (payload !== undefined) claims.held.add(claim);
       return payload;
     }, () => undefined);

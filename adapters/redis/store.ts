@@ -1,5 +1,6 @@
 import type { Cluster, Redis } from 'ioredis';
 import { MtlsError, StoreCorruptError, StoreUnavailableError } from '../../src/errors.js';
+import { createSteps, type Steps } from './batch.js';
 import { createEmitter, type RedisAdapterEvent } from './events.js';
 import { createKeySpace, type KeySpace } from './keys.js';
 import type { ResolvedRedisAdapterOptions } from './options.js';
@@ -12,6 +13,8 @@ const REVOKE_BATCH = 500;
 export interface Store {
   readonly client: Redis | Cluster;
   readonly scripts: ScriptCommands;
+  /** The steps of the hot path: batched per turn of the event loop on a single server. */
+  readonly steps: Steps;
   readonly keys: KeySpace;
   /** On a Cluster, multi-key steps are split per key and ordered instead of run as one script. */
   readonly cluster: boolean;
@@ -204,9 +207,11 @@ export function createStore(options: ResolvedRedisAdapterOptions): Store {
     }
   }
 
+  const scripts = defineScripts(client);
   return {
     client,
-    scripts: defineScripts(client),
+    scripts,
+    steps: createSteps(client, scripts),
     keys: createKeySpace(options.keyPrefix),
     cluster: client.isCluster,
     clockTolerance: options.clockTolerance,
