@@ -27,9 +27,11 @@ interface Queued {
 export interface Steps {
   /**
    * Runs `step` (in the next batch on a single server, as a command of its own on a Cluster);
-   * resolves to its reply, or rejects with the error it raised.
+   * resolves to its reply, or rejects with the error it raised. A step nobody waits for (`waited`
+   * false: a claim's release) does not start a batch of its own: it leaves with the next one, at the
+   * latest at the end of the turn.
    */
-  run<R>(step: Step, keys: readonly string[], args: ReadonlyArray<string | number>): Promise<R>;
+  run<R>(step: Step, keys: readonly string[], args: ReadonlyArray<string | number>, waited?: boolean): Promise<R>;
 }
 
 type Alone = (keys: readonly string[], args: ReadonlyArray<string | number>) => Promise<unknown>;
@@ -57,9 +59,15 @@ export function createSteps(client: Redis | Cluster, scripts: ScriptCommands): S
 function createBatcher(scripts: ScriptCommands): Steps {
   let queue: Queued[] = [];
   let scheduled = false;
+  let deferred = false;
 
   function flushScheduled(): void {
     scheduled = false;
+    if (queue.length > 0) flush();
+  }
+
+  function flushDeferred(): void {
+    deferred = false;
     if (queue.length > 0) flush();
   }
 
@@ -86,11 +94,16 @@ function createBatcher(scripts: ScriptCommands): Steps {
   }
 
   return {
-    run<R>(step: Step, keys: readonly string[], args: ReadonlyArray<string | number>): Promise<R> {
+    run<R>(step: Step, keys: readonly string[], args: ReadonlyArray<string | number>, waited = true): Promise<R> {
       return new Promise<R>((resolve, reject) => {
         queue.push({ step, keys, args, resolve: resolve as (reply: unknown) => void, reject });
         if (queue.length === MOST_STEPS) flush();
-        else if (!scheduled) {
+        else if (!waited) {
+          if (!scheduled && !deferred) {
+            deferred = true;
+            setImmediate(flushDeferred);
+          }
+        } else if (!scheduled) {
           // Flushed once the callbacks of this I/O event have run (they resolve many calls at once),
           // not a turn later: an auto-pipelining client then writes the batches of one turn together.
           scheduled = true;

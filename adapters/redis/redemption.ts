@@ -55,7 +55,7 @@ function claimsOf(store: Store, ctx: KoaContextWithOIDC): Claims {
     // Released once the answer is out, so the next reader sees everything this request wrote.
     // Not awaited by anyone: a release that fails leaves the claim to expire.
     ctx.res.once('close', () => {
-      for (const claim of created.held) store.steps.run('release', [claim], [created.token]).catch(() => undefined);
+      for (const claim of created.held) store.steps.run('release', [claim], [created.token], false).catch(() => undefined);
     });
   }
   return claims;
