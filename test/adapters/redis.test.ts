@@ -88,6 +88,29 @@ describe('Redis adapter', () => {
       });
     });
 
+    describe('stored format', () => {
+      it('reads, consumes and revokes entities as 0.2.0 wrote them (hash: v, p, c), on every read path', async () => {
+        const client = redis.client();
+        const v = 'oidc-provider-mtls/1';
+        await client.hset(`${PREFIX}AuthorizationCode:{code}`, 'v', v, 'p', '{"grantId":"g","n":1.50}');
+        await client.hset(`${PREFIX}RefreshToken:{used}`, 'v', v, 'p', '{"grantId":"g"}', 'c', 'D2026-01-02T03:04:05.000Z');
+        await client.hset(`${PREFIX}Session:{sid}`, 'v', v, 'p', '{"uid":"u1"}');
+        await client.set(`${PREFIX}uid:{u1}`, 'sid');
+        await client.zadd(`${PREFIX}grant:{g}`, '+inf', 'AuthorizationCode:{code}', '+inf', 'RefreshToken:{used}');
+
+        const [code, used] = await Promise.all([storage('AuthorizationCode').find('code'), storage('RefreshToken').find('used')]);
+        assert.deepEqual(code, { grantId: 'g', n: 1.5 });
+        assert.deepEqual(used, { grantId: 'g', consumed: new Date('2026-01-02T03:04:05.000Z') });
+        assert.deepEqual(await storage('Session').findByUid('u1'), { uid: 'u1' });
+        await storage('AuthorizationCode').consume('code');
+        await assert.rejects(storage('AuthorizationCode').consume('code'), { error: 'invalid_grant' });
+        await assert.rejects(storage('RefreshToken').consume('used'), { error: 'invalid_grant' });
+        await storage('AuthorizationCode').revokeByGrantId('g');
+        assert.deepEqual(await Promise.all([storage('AuthorizationCode').find('code'), storage('RefreshToken').find('used')]), [undefined, undefined]);
+        assert.deepEqual(events.map(({ type }) => type), ['consume.rejected', 'consume.rejected'], 'nothing read as foreign');
+      });
+    });
+
     describe('values this adapter did not write', () => {
       const corruptions: Array<[string, (key: string) => Promise<unknown>]> = [
         ['a plain string', (key) => redis.client().set(key, '{"accountId":"a"}')],
