@@ -2,7 +2,6 @@ import { createPublicKey, verify as cryptoVerify, type KeyObject } from 'node:cr
 import { RsaSaPssParams } from '@peculiar/asn1-rsa';
 import { AlgorithmIdentifier } from '@peculiar/asn1-x509';
 import { decodeDer } from './schema.js';
-import { Cache } from '../util/cache.js';
 
 /** Which algorithms path validation accepts. */
 export interface AlgorithmPolicy {
@@ -68,7 +67,8 @@ export function verifySignature(
 ): SignatureCheck {
   let identifier: AlgorithmIdentifier;
   try {
-    identifier = algorithmIdentifier(algorithm);
+    // A handful of fixed encodings, each decoded once (decodeDer remembers them).
+    identifier = decodeDer(algorithm, AlgorithmIdentifier, 'AlgorithmIdentifier');
   } catch {
     return 'invalid';
   }
@@ -89,20 +89,6 @@ export function verifySignature(
   } catch {
     return 'invalid';
   }
-}
-
-// Signatures use a handful of fixed AlgorithmIdentifier encodings, so each is decoded once
-// (a schema decode costs some 50 µs, against a signature check of about 500 µs).
-const identifiers = new Cache<AlgorithmIdentifier>(64);
-
-function algorithmIdentifier(der: Buffer): AlgorithmIdentifier {
-  const key = der.toString('hex');
-  let identifier = identifiers.get(key, 0);
-  if (identifier === undefined) {
-    identifier = decodeDer(der, AlgorithmIdentifier, 'AlgorithmIdentifier');
-    identifiers.set(key, identifier, Number.POSITIVE_INFINITY, 0);
-  }
-  return identifier;
 }
 
 // RFC 4055 section 3.1 RSASSA-PSS-params; the schema supplies the SHA-1 defaults of absent fields.
