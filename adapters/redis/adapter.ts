@@ -29,7 +29,6 @@ const epochTime = () => Math.floor(Date.now() / 1000);
 
 const absent = (): undefined => undefined;
 
-
 /** The oidc-provider adapter for one model, on the shared {@link Store}. */
 export class RedisAdapter implements Adapter {
   readonly #model: string;
@@ -62,7 +61,7 @@ export class RedisAdapter implements Adapter {
     if (typeof thumbprint === 'string') indexes.push(keys.certificate(thumbprint));
 
     const model = this.#model;
-    const upserted = store.write(model, 'upsert', async () => {
+    return store.write(model, 'upsert', async () => {
       if (!store.cluster) {
         return store.steps.run<number>('upsert', [key, ...pointers, ...indexes], [FORMAT, json, consumed, pttl, pointers.length, member, id]);
       }
@@ -83,7 +82,6 @@ export class RedisAdapter implements Adapter {
         store.corrupt(model, 'upsert', 'an index held a value this adapter did not write; it was rebuilt');
       }
     });
-    return upserted;
   }
 
   find(id: string): Promise<AdapterPayload | undefined> {
