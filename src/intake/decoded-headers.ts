@@ -1,7 +1,7 @@
 import { Cache } from '../util/cache.js';
 import type { PresentedCertificate } from './source.js';
 
-/** Header lines as Node hands them over (`req.headersDistinct`): one string per line. */
+/** Header lines as received (headerLines): one string per line. */
 type Lines = readonly string[];
 
 interface Entry {
