@@ -5,7 +5,7 @@ import { once, type EventEmitter } from 'node:events';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { Provider, type Configuration } from 'oidc-provider';
+import { Provider, type ClientMetadata, type Configuration } from 'oidc-provider';
 import { createMtls, createMtlsServer, EVENTS, type MtlsOptions } from '../../src/index.js';
 import { type MtlsError } from '../../src/errors.js';
 import type { TestCertificate, TestPki } from './pki.js';
@@ -13,6 +13,22 @@ import type { TestCertificate, TestPki } from './pki.js';
 export const RESOURCE_JWT = 'urn:example:rs:jwt';
 export const RESOURCE_OPAQUE = 'urn:example:rs:opaque';
 export const REDIRECT_URI = 'https://client.example.test/cb';
+
+/**
+ * The client most integration tests authenticate: `tls_client_auth` with the subject DN of
+ * createTestPki's clientA, allowed client_credentials only. `metadata` adds or overrides fields.
+ */
+export function certificateClient(clientId = 'tls-cc', metadata: Partial<ClientMetadata> = {}): ClientMetadata {
+  return {
+    client_id: clientId,
+    token_endpoint_auth_method: 'tls_client_auth',
+    tls_client_auth_subject_dn: 'CN=client-a,O=Example Bank,C=GB',
+    grant_types: ['client_credentials'],
+    response_types: [],
+    redirect_uris: [],
+    ...metadata,
+  };
+}
 
 export interface TestProvider {
   provider: Provider;

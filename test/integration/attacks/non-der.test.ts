@@ -9,9 +9,8 @@ import { childrenOf } from '../../../src/certificate/der.js';
 import { at, longLength, resign, rewrite } from '../../support/der.js';
 import { postForm, tlsFetch } from '../../support/client.js';
 import { createTestPki, type TestCertificate, type TestPki } from '../../support/pki.js';
-import { startTestProvider, type TestProvider } from '../../support/provider.js';
+import { certificateClient, startTestProvider, type TestProvider } from '../../support/provider.js';
 
-const common = { grant_types: ['client_credentials'], response_types: [], redirect_uris: [] };
 const SUBJECT = 5; // tbsCertificate field index of the subject in a v3 certificate
 
 describe('attacks: a trusted CA\'s certificate in non-DER form at the token endpoint', () => {
@@ -22,7 +21,7 @@ describe('attacks: a trusted CA\'s certificate in non-DER form at the token endp
     pki = await createTestPki();
     op = await startTestProvider({
       pki,
-      clients: [{ client_id: 'tls-a', token_endpoint_auth_method: 'tls_client_auth', tls_client_auth_subject_dn: 'CN=client-a,O=Example Bank,C=GB', ...common }] as never,
+      clients: [certificateClient('tls-a')],
     });
   });
 

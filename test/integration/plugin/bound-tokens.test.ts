@@ -12,7 +12,7 @@ import * as oidc from 'openid-client';
 import { decodeJwt } from 'jose';
 import { createTestPki, type TestPki } from '../../support/pki.js';
 import { authorize, discover, postForm, tlsFetch } from '../../support/client.js';
-import { jwkWithCertificate, REDIRECT_URI, RESOURCE_JWT, startTestProvider, type TestProvider } from '../../support/provider.js';
+import { certificateClient, jwkWithCertificate, REDIRECT_URI, RESOURCE_JWT, startTestProvider, type TestProvider } from '../../support/provider.js';
 import { x5t } from '../../support/thumbprint.js';
 
 const run = promisify(execFile);
@@ -42,7 +42,7 @@ describe('plugin: certificate-bound tokens (RFC 8705 sections 3 and 4)', () => {
           response_types: [],
           redirect_uris: [],
         },
-        { client_id: 'tls-cc', token_endpoint_auth_method: 'tls_client_auth', tls_client_auth_subject_dn: 'CN=client-a,O=Example Bank,C=GB', tls_client_certificate_bound_access_tokens: true, grant_types: ['client_credentials'], response_types: [], redirect_uris: [] },
+        certificateClient('tls-cc', { tls_client_certificate_bound_access_tokens: true }),
       ] as never,
     });
   });

@@ -11,7 +11,7 @@ import { CHANNELS, EVENTS, type CertificateExpiringMessage } from '../../../src/
 import { makeOpensslPki, openssl, type OpensslPki } from '../../cli/openssl.js';
 import { postForm, tlsFetch, type Fetch } from '../../support/client.js';
 import { createTestPki, issue, type TestCertificate, type TestPki } from '../../support/pki.js';
-import { startTestProvider, type TestProvider } from '../../support/provider.js';
+import { certificateClient, startTestProvider, type TestProvider } from '../../support/provider.js';
 import { x5t } from '../../support/thumbprint.js';
 
 const DAY = 86_400_000;
@@ -47,7 +47,7 @@ describe('certificates nearing expiry', () => {
       pki,
       mtls: { trustAnchors: [ca.pem] },
       clients: [
-        { client_id: 'tls-cc', token_endpoint_auth_method: 'tls_client_auth', tls_client_auth_subject_dn: 'CN=client-a,O=Example Bank,C=GB', ...grant },
+        certificateClient(),
         { client_id: 'device', token_endpoint_auth_method: 'self_signed_tls_client_auth', jwks: { keys: [{ ...jwk, x5c: [der.toString('base64')] }] }, ...grant },
       ] as never,
     });

@@ -6,7 +6,7 @@ import { decodeJwt } from 'jose';
 import { createTestPki, issue, type TestPki } from '../../support/pki.js';
 import { x5t } from '../../support/thumbprint.js';
 import { discover, tlsFetch } from '../../support/client.js';
-import { jwkWithCertificate, RESOURCE_JWT, startTestProvider, type TestProvider } from '../../support/provider.js';
+import { certificateClient, jwkWithCertificate, RESOURCE_JWT, startTestProvider, type TestProvider } from '../../support/provider.js';
 
 describe('plugin: mTLS client authentication (RFC 8705 section 2)', () => {
   let pki: TestPki;
@@ -17,15 +17,7 @@ describe('plugin: mTLS client authentication (RFC 8705 section 2)', () => {
     op = await startTestProvider({
       pki,
       clients: [
-        {
-          client_id: 'tls-client',
-          token_endpoint_auth_method: 'tls_client_auth',
-          tls_client_auth_subject_dn: 'CN=client-a,O=Example Bank,C=GB',
-          tls_client_certificate_bound_access_tokens: true,
-          grant_types: ['client_credentials'],
-          response_types: [],
-          redirect_uris: [],
-        },
+        certificateClient('tls-client', { tls_client_certificate_bound_access_tokens: true }),
         {
           client_id: 'tls-client-san',
           token_endpoint_auth_method: 'tls_client_auth',

@@ -10,18 +10,11 @@ import { CHANNELS, type AuthenticationMessage, type ProxyUntrustedMessage, type 
 import { postForm, tlsFetch } from '../../support/client.js';
 import { makeOpensslPki, type OpensslPki } from '../../cli/openssl.js';
 import { createTestPki, type TestCertificate, type TestPki } from '../../support/pki.js';
-import { startTestProvider, type TestProvider } from '../../support/provider.js';
+import { certificateClient, startTestProvider, type TestProvider } from '../../support/provider.js';
 import { x5t } from '../../support/thumbprint.js';
 import * as shape from '../../intake/shapes.js';
 
-const CLIENT = {
-  client_id: 'tls-cc',
-  token_endpoint_auth_method: 'tls_client_auth',
-  tls_client_auth_subject_dn: 'CN=client-a,O=Example Bank,C=GB',
-  grant_types: ['client_credentials'],
-  response_types: [],
-  redirect_uris: [],
-};
+const CLIENT = certificateClient();
 
 function collect<T>(name: string): { messages: T[]; stop(): void } {
   const messages: T[] = [];

@@ -4,17 +4,10 @@
 import { strict as assert } from 'node:assert';
 import { postForm, tlsFetch } from '../../support/client.js';
 import { createTestPki, type TestPki } from '../../support/pki.js';
-import { startTestProvider, type TestProvider } from '../../support/provider.js';
+import { certificateClient, startTestProvider, type TestProvider } from '../../support/provider.js';
 import * as shape from '../../intake/shapes.js';
 
-const CLIENT = {
-  client_id: 'tls-cc',
-  token_endpoint_auth_method: 'tls_client_auth',
-  tls_client_auth_subject_dn: 'CN=client-a,O=Example Bank,C=GB',
-  grant_types: ['client_credentials'],
-  response_types: [],
-  redirect_uris: [],
-};
+const CLIENT = certificateClient();
 
 describe('refusals that say what to do', () => {
   let pki: TestPki;

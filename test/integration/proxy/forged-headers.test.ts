@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { HEADER_FORMATS, resolveCertificateSource, type HeaderFormat } from '../../../src/intake/index.js';
 import { createTestPki, type TestCertificate, type TestPki } from '../../support/pki.js';
 import { postForm, tlsFetch } from '../../support/client.js';
-import { jwkWithCertificate, startTestProvider, type TestProvider } from '../../support/provider.js';
+import { certificateClient, jwkWithCertificate, startTestProvider, type TestProvider } from '../../support/provider.js';
 import * as shape from '../../intake/shapes.js';
 
 function forged(format: HeaderFormat | 'custom', cert: TestCertificate): Record<string, string> {
@@ -48,7 +48,7 @@ describe('forged certificate headers sent directly to the provider', () => {
           pki,
           mtls: { certificateSource: resolveCertificateSource([header, 'socket']) },
           clients: [
-            { client_id: 'tls-cc', token_endpoint_auth_method: 'tls_client_auth', tls_client_auth_subject_dn: 'CN=client-a,O=Example Bank,C=GB', tls_client_certificate_bound_access_tokens: true, grant_types: ['client_credentials'], response_types: [], redirect_uris: [] },
+            certificateClient('tls-cc', { tls_client_certificate_bound_access_tokens: true }),
             { client_id: 'self-cc', token_endpoint_auth_method: 'self_signed_tls_client_auth', jwks: { keys: [jwkWithCertificate(pki.selfSigned)] }, grant_types: ['client_credentials'], response_types: [], redirect_uris: [] },
           ] as never,
         });
