@@ -8,6 +8,7 @@ import { readFile, rm, writeFile, mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { certificateClient } from '../support/provider.js';
 import { makeOpensslPki, openssl, type OpensslPki } from './openssl.js';
 
 const MAIN = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
@@ -52,16 +53,7 @@ describe('oidc-provider-mtls command line (as a process, openssl-made certificat
   });
   after(() => pki.close());
 
-  const tlsClient = (extra: object = {}) => ({
-    client_id: 'client-a',
-    token_endpoint_auth_method: 'tls_client_auth',
-    tls_client_auth_subject_dn: 'CN=client-a,O=Example Bank,C=GB',
-    tls_client_certificate_bound_access_tokens: true,
-    grant_types: ['client_credentials'],
-    response_types: [],
-    redirect_uris: [],
-    ...extra,
-  });
+  const tlsClient = (extra: object = {}) => certificateClient('client-a', { tls_client_certificate_bound_access_tokens: true, ...extra });
 
   describe('explain', () => {
     it('accepts a client certificate with its chain: the path, its anchor pin, each check, the subject on both sides', async () => {
